@@ -1,0 +1,10 @@
+//! Typed decoders for field values: socket addresses, architectures and
+//! syscalls, errno numbers.
+
+mod arch;
+mod errno;
+mod sockaddr;
+
+pub use arch::Arch;
+pub use errno::errno_name;
+pub use sockaddr::{Endian, SockAddr, SockAddrError, UnixAddr, MAX_SOCKADDR_LEN};

@@ -1,0 +1,94 @@
+//! Errors of the record parser.
+//!
+//! A [`ParseError`] says what was wrong ([`ErrorKind`]) and where (`offset`, in
+//! bytes from the start of the line or datagram that was handed to the parser).
+//! It never copies the input: the caller still has the bytes and decides what to
+//! keep (the readers in [`crate::source`] hand them back next to the error).
+
+use std::fmt;
+
+/// What was wrong with a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The line or payload was empty (or only a line ending).
+    Empty,
+    /// A `node=` prefix without a value or without the space after it.
+    BadNode,
+    /// The `type=` field of a log line is missing.
+    MissingType,
+    /// `type=` holds a name that is not a known record type, or a malformed
+    /// `UNKNOWN[n]`.
+    UnknownTypeName,
+    /// The `msg=audit(` header is missing.
+    MissingHeader,
+    /// The seconds of the `audit(SEC.MSEC:SERIAL)` header are not a number.
+    BadSeconds,
+    /// The milliseconds are not exactly three digits.
+    BadMilliseconds,
+    /// The serial is not a number that fits in 32 bits.
+    BadSerial,
+    /// The header does not end with `):`.
+    UnterminatedHeader,
+    /// A netlink datagram shorter than its 16-byte `nlmsghdr`.
+    ShortDatagram,
+    /// A netlink message whose type is not an audit record (a control reply,
+    /// `NLMSG_ERROR`, `NLMSG_DONE`, ...).
+    NotARecord,
+    /// A capture file whose last datagram is cut short.
+    TruncatedCapture,
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ErrorKind::Empty => "empty record",
+            ErrorKind::BadNode => "malformed node= prefix",
+            ErrorKind::MissingType => "missing type=",
+            ErrorKind::UnknownTypeName => "unknown record type name",
+            ErrorKind::MissingHeader => "missing msg=audit( header",
+            ErrorKind::BadSeconds => "bad seconds in audit() header",
+            ErrorKind::BadMilliseconds => "bad milliseconds in audit() header",
+            ErrorKind::BadSerial => "bad serial in audit() header",
+            ErrorKind::UnterminatedHeader => "audit() header not closed by '):'",
+            ErrorKind::ShortDatagram => "netlink datagram shorter than nlmsghdr",
+            ErrorKind::NotARecord => "netlink message is not an audit record",
+            ErrorKind::TruncatedCapture => "capture file ends inside a datagram",
+        })
+    }
+}
+
+/// A record that could not be parsed: what and where.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[error("{kind} at byte {offset}")]
+pub struct ParseError {
+    /// What was wrong.
+    pub kind: ErrorKind,
+    /// Byte offset into the line or datagram where the problem was found.
+    pub offset: usize,
+}
+
+impl ParseError {
+    pub(crate) fn new(kind: ErrorKind, offset: usize) -> Self {
+        ParseError { kind, offset }
+    }
+}
+
+/// Any error of the crate's readers: a bad record, or the input failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A record did not parse. `line` is the 1-based line number (log files)
+    /// or datagram number (captures) where it happened, when known.
+    #[error("record {index}: {source}")]
+    Parse {
+        /// 1-based line or datagram number in its input.
+        index: u64,
+        /// The parse error itself.
+        #[source]
+        source: ParseError,
+    },
+    /// Reading the input failed.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
