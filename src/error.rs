@@ -78,8 +78,8 @@ impl ParseError {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// A record did not parse. `line` is the 1-based line number (log files)
-    /// or datagram number (captures) where it happened, when known.
+    /// A record did not parse: where (the 1-based line number of a log, or
+    /// datagram number of a capture), why, and its bytes.
     #[error("record {index}: {source}")]
     Parse {
         /// 1-based line or datagram number in its input.
@@ -87,6 +87,8 @@ pub enum Error {
         /// The parse error itself.
         #[source]
         source: ParseError,
+        /// The bytes of the line or datagram.
+        raw: Vec<u8>,
     },
     /// Reading the input failed.
     #[error(transparent)]

@@ -4,6 +4,9 @@
 
 pub mod decode;
 pub mod error;
+pub mod event;
+pub mod json;
+pub mod reassemble;
 pub mod record;
 pub mod source;
 pub mod tables;

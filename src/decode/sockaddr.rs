@@ -163,7 +163,7 @@ impl SockAddr {
         let mut v = Vec::new();
         let mut buf = [0u8; MAX_SOCKADDR_LEN];
         // decode_hex_into needs a Vec; decode on the stack for the common sizes.
-        let bytes: &[u8] = if hex.len() % 2 == 0 && hex.iter().all(u8::is_ascii_hexdigit) {
+        let bytes: &[u8] = if hex.len().is_multiple_of(2) && hex.iter().all(u8::is_ascii_hexdigit) {
             for (i, p) in hex.chunks_exact(2).enumerate() {
                 buf[i] = (nibble(p[0]) << 4) | nibble(p[1]);
             }

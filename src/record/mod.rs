@@ -20,6 +20,7 @@ mod header;
 mod types;
 mod value;
 
+
 use std::fmt;
 
 pub use fields::Fields;
@@ -179,13 +180,20 @@ impl<'a> Record<'a> {
 
     /// An owned copy of this record.
     pub fn to_owned_record(&self) -> RecordBuf {
-        let base = self.raw;
+        RecordBuf {
+            raw: self.raw.to_vec(),
+            spans: self.spans(0),
+        }
+    }
+
+    /// Where the parts of this record are in `raw()`, plus `base`.
+    pub(crate) fn spans(&self, base: usize) -> Spans {
         let span = |s: &[u8]| {
-            let o = offset(base, s);
+            let o = base + offset(self.raw, s);
             (o, o + s.len())
         };
-        RecordBuf {
-            raw: base.to_vec(),
+        Spans {
+            raw: (base, base + self.raw.len()),
             node: self.node.map(span),
             rtype: self.rtype,
             id: self.id,
@@ -193,6 +201,30 @@ impl<'a> Record<'a> {
             enrichment: self.enrichment.map(span),
         }
     }
+
+    /// The record whose parts `spans` locates in `buf`.
+    pub(crate) fn from_spans(buf: &'a [u8], sp: &Spans) -> Record<'a> {
+        let s = |(a, b): (usize, usize)| &buf[a..b];
+        Record {
+            raw: s(sp.raw),
+            node: sp.node.map(s),
+            rtype: sp.rtype,
+            id: sp.id,
+            body: s(sp.body),
+            enrichment: sp.enrichment.map(s),
+        }
+    }
+}
+
+/// The parsed parts of a record as byte ranges of a buffer that holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Spans {
+    pub raw: (usize, usize),
+    pub node: Option<(usize, usize)>,
+    pub rtype: RecordType,
+    pub id: EventId,
+    pub body: (usize, usize),
+    pub enrichment: Option<(usize, usize)>,
 }
 
 /// Whether a netlink message type carries an audit record (rather than a
@@ -246,25 +278,13 @@ impl fmt::Display for Record<'_> {
 #[derive(Clone, PartialEq, Eq)]
 pub struct RecordBuf {
     raw: Vec<u8>,
-    node: Option<(usize, usize)>,
-    rtype: RecordType,
-    id: EventId,
-    body: (usize, usize),
-    enrichment: Option<(usize, usize)>,
+    spans: Spans,
 }
 
 impl RecordBuf {
     /// The record, borrowed from this buffer.
     pub fn as_record(&self) -> Record<'_> {
-        let s = |(a, b): (usize, usize)| &self.raw[a..b];
-        Record {
-            raw: &self.raw,
-            node: self.node.map(s),
-            rtype: self.rtype,
-            id: self.id,
-            body: s(self.body),
-            enrichment: self.enrichment.map(s),
-        }
+        Record::from_spans(&self.raw, &self.spans)
     }
 }
 

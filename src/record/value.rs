@@ -300,7 +300,7 @@ pub fn decode_hex(s: &[u8]) -> Option<Vec<u8>> {
 /// Appends the bytes of even-length hex `s` to `out`; false (and `out` left as
 /// it was) if `s` is not even-length hex.
 pub fn decode_hex_into(s: &[u8], out: &mut Vec<u8>) -> bool {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return false;
     }
     let start = out.len();

@@ -4,8 +4,13 @@ use std::io::{self, BufRead, ErrorKind as IoErrorKind};
 
 use memchr::memchr;
 
-use crate::error::ParseError;
+use crate::error::{Error, ParseError};
+use crate::event::EventBuf;
+use crate::reassemble::{Reassembler, ReassemblerConfig, Stats};
 use crate::record::Record;
+
+/// A parsed line, or why it did not parse and its bytes.
+pub type LineRecord<'a> = Result<Record<'a>, (ParseError, &'a [u8])>;
 
 /// Reads lines from a [`BufRead`] without copying them when they lie inside the
 /// reader's buffer (give it a large one: `BufReader::with_capacity(1 << 20, f)`).
@@ -88,7 +93,7 @@ impl<R: BufRead> LineReader<R> {
     /// The next line parsed as a record. A line that does not parse gives its
     /// error together with the line's bytes, and the next call goes on with
     /// the next line. Empty lines are skipped.
-    pub fn next_record(&mut self) -> Option<io::Result<Result<Record<'_>, (ParseError, &[u8])>>> {
+    pub fn next_record(&mut self) -> Option<io::Result<LineRecord<'_>>> {
         loop {
             let line = match self.next_line() {
                 Ok(Some(l)) => l,
@@ -150,4 +155,180 @@ mod tests {
         assert_eq!(b, 2);
         assert!(r.next_record().is_none());
     }
+}
+
+/// Events from audit.log input: records parsed line by line and joined by a
+/// [`Reassembler`] on event time.
+///
+/// Several inputs (a rotated set: `audit.log.3`, ..., `audit.log`) are read
+/// in the order given, as one stream; see [`rotated_set`]. A line that does
+/// not parse is reported once as an [`Error::Parse`] (with its line number and
+/// bytes) and reading goes on with the next line.
+///
+/// ```
+/// use auditstream::source::log::LogEvents;
+/// use auditstream::event::Event;
+///
+/// let log = &b"type=SYSCALL msg=audit(1.000:7): arch=c000003e syscall=42 success=no exit=-111 pid=9 comm=\"nc\" exe=\"/bin/nc\" key=\"net\"
+/// type=SOCKADDR msg=audit(1.000:7): saddr=020000507F0000010000000000000000
+/// type=PROCTITLE msg=audit(1.000:7): proctitle=\"nc\"
+/// "[..];
+/// let mut events = LogEvents::new(log);
+/// let ev = events.next_event().unwrap().unwrap();
+/// let Event::Socket(s) = ev.event() else { panic!() };
+/// assert_eq!(s.sockaddr().unwrap().to_string(), "127.0.0.1:80");
+/// assert_eq!(s.syscall.errno(), Some("ECONNREFUSED"));
+/// ```
+pub struct LogEvents<R> {
+    inputs: std::collections::VecDeque<R>,
+    lines: Option<LineReader<R>>,
+    re: Reassembler,
+    current: Option<EventBuf>,
+    line_base: u64,
+    bytes_base: u64,
+    errors: u64,
+    finished: bool,
+}
+
+impl<R: BufRead> LogEvents<R> {
+    /// Events of one input.
+    pub fn new(input: R) -> Self {
+        Self::with_config([input], ReassemblerConfig::default())
+    }
+
+    /// Events of several inputs read in order as one stream, with these
+    /// reassembly limits.
+    pub fn with_config(inputs: impl IntoIterator<Item = R>, cfg: ReassemblerConfig) -> Self {
+        LogEvents {
+            inputs: inputs.into_iter().collect(),
+            lines: None,
+            re: Reassembler::new(cfg),
+            current: None,
+            line_base: 0,
+            bytes_base: 0,
+            errors: 0,
+            finished: false,
+        }
+    }
+
+    /// The reassembler's counters.
+    pub fn stats(&self) -> &Stats {
+        self.re.stats()
+    }
+
+    /// Lines that did not parse.
+    pub fn parse_errors(&self) -> u64 {
+        self.errors
+    }
+
+    /// Bytes read so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.bytes_base + self.lines.as_ref().map_or(0, |l| l.bytes_read())
+    }
+
+    /// The next event, borrowed until the next call (its buffers are then
+    /// reused). `None` at the end of the input.
+    pub fn next_event(&mut self) -> Option<Result<&EventBuf, Error>> {
+        if let Some(done) = self.current.take() {
+            self.re.recycle(done);
+        }
+        match self.advance()? {
+            Ok(()) => self.current.as_ref().map(Ok),
+            Err(e) => Some(Err(e)),
+        }
+    }
+
+    /// Moves the next event into `current`.
+    fn advance(&mut self) -> Option<Result<(), Error>> {
+        loop {
+            if let Some(ev) = self.re.pop() {
+                self.current = Some(ev);
+                return Some(Ok(()));
+            }
+            if self.finished {
+                return None;
+            }
+            if let Err(e) = self.feed() {
+                return Some(Err(e));
+            }
+        }
+    }
+
+    /// Reads lines until the reassembler has output or the input ends.
+    fn feed(&mut self) -> Result<(), Error> {
+        loop {
+            let lines = match &mut self.lines {
+                Some(l) => l,
+                None => match self.inputs.pop_front() {
+                    Some(r) => self.lines.insert(LineReader::new(r)),
+                    None => {
+                        self.re.finish();
+                        self.finished = true;
+                        return Ok(());
+                    }
+                },
+            };
+            match lines.next_record() {
+                None => {
+                    self.line_base += lines.line_number();
+                    self.bytes_base += lines.bytes_read();
+                    self.lines = None;
+                }
+                Some(Err(e)) => {
+                    self.lines = None;
+                    return Err(Error::Io(e));
+                }
+                Some(Ok(Ok(rec))) => {
+                    self.re.push(&rec, None);
+                    if self.re.has_output() {
+                        return Ok(());
+                    }
+                }
+                Some(Ok(Err((source, raw)))) => {
+                    let raw = raw.to_vec();
+                    self.errors += 1;
+                    return Err(Error::Parse {
+                        index: self.line_base + lines.line_number(),
+                        source,
+                        raw,
+                    });
+                }
+            }
+        }
+    }
+}
+
+impl<R: BufRead> Iterator for LogEvents<R> {
+    type Item = Result<EventBuf, Error>;
+
+    /// The next event, owned.
+    fn next(&mut self) -> Option<Result<EventBuf, Error>> {
+        self.current = None;
+        Some(match self.advance()? {
+            Ok(()) => Ok(self.current.take().expect("advance sets current")),
+            Err(e) => Err(e),
+        })
+    }
+}
+
+/// The files of a rotated audit log, oldest first: `PATH.N`, ..., `PATH.1`,
+/// `PATH` (those that exist), as auditd's `num_logs` rotation names them.
+pub fn rotated_set(path: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut n = 1;
+    loop {
+        let mut p = path.as_os_str().to_owned();
+        p.push(format!(".{n}"));
+        let p = std::path::PathBuf::from(p);
+        if !p.exists() {
+            break;
+        }
+        out.push(p);
+        n += 1;
+    }
+    out.reverse();
+    if path.exists() {
+        out.push(path.to_path_buf());
+    }
+    out
 }

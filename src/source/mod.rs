@@ -1,6 +1,4 @@
-//! Inputs: audit.log files (and stdin), netlink capture files, and (feature
-//! `netlink`, Linux) the kernel's audit netlink socket.
-
+//! Where audit records come from: audit.log files ([`log`]) and netlink
+//! capture files ([`capture`]).
 pub mod capture;
 pub mod log;
-// netlink module: added by the netlink work (cfg feature = "netlink", linux)
