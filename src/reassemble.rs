@@ -150,23 +150,32 @@ struct Slot {
 #[derive(Default)]
 struct SerialTracker {
     max: Option<u32>,
+    max_time: u64,
     missing: VecDeque<u32>,
 }
 
 impl SerialTracker {
     /// Sees the first record of an event with serial `s`; returns serials now
     /// confirmed lost.
-    fn observe(&mut self, s: u32, reorder: u32, stats: &mut Stats) -> u64 {
+    fn observe(&mut self, s: u32, time: u64, cfg: &ReassemblerConfig, stats: &mut Stats) -> u64 {
+        let reorder = cfg.reorder_serials;
         let Some(max) = self.max else {
             self.max = Some(s);
+            self.max_time = time;
             return 0;
         };
         let d = s.wrapping_sub(max) as i32;
         let mut lost = 0;
-        if d.unsigned_abs() > DISCONTINUITY {
+        // A jump too far either way, or serials starting over while time moves
+        // on (a reboot: the kernel counts from 1 again), is a discontinuity.
+        // Interleaving never steps back `reorder` serials with a later time.
+        let restarted =
+            d < 0 && d.unsigned_abs() > reorder && time > self.max_time + cfg.timeout_ms;
+        if d.unsigned_abs() > DISCONTINUITY || restarted {
             stats.discontinuities += 1;
             self.missing.clear();
             self.max = Some(s);
+            self.max_time = time;
             return 0;
         }
         if d > 0 {
@@ -180,6 +189,7 @@ impl SerialTracker {
                 m = m.wrapping_add(1);
             }
             self.max = Some(s);
+            self.max_time = time;
             while let Some(&front) = self.missing.front() {
                 if s.wrapping_sub(front) > reorder {
                     self.missing.pop_front();
@@ -318,7 +328,8 @@ impl Reassembler {
         }
         if !(1200..1300).contains(&t.0) {
             let tracker = self.serials.entry(key.node).or_default();
-            let lost = tracker.observe(key.id.serial, self.cfg.reorder_serials, &mut self.stats);
+            let time = key.id.time.as_millis();
+            let lost = tracker.observe(key.id.serial, time, &self.cfg, &mut self.stats);
             if lost > 0 {
                 self.stats.gap_serials += lost;
                 self.ready

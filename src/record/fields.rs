@@ -240,7 +240,8 @@ mod tests {
     fn table() {
         use Quote::*;
         let s = RecordType::SYSCALL;
-        let cases: Vec<(&[u8], RecordType, Vec<(String, String, Quote)>)> =
+        type Case<'a> = (&'a [u8], RecordType, Vec<(String, String, Quote)>);
+        let cases: Vec<Case> =
             vec![
             (b"", s, vec![]),
             (b"   ", s, vec![]),

@@ -391,7 +391,6 @@ mod tests {
         let l = b"node=n1 type=CWD msg=audit(5.006:7): cwd=\"/\"\x1dX=1\n";
         let r = Record::parse_line(l).unwrap();
         let o = r.to_owned_record();
-        drop(l);
         let r2 = o.as_record();
         assert_eq!(r, r2);
         assert_eq!(r2.node(), Some(&b"n1"[..]));

@@ -323,7 +323,7 @@ pub fn decode_hex_into(s: &[u8], out: &mut Vec<u8>) -> bool {
 /// The reference hex decoder for tests of the fast one.
 #[cfg(test)]
 pub(crate) fn naive_decode_hex(s: &[u8]) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     let s = std::str::from_utf8(s).ok()?;

@@ -113,50 +113,6 @@ impl<R: BufRead> LineReader<R> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::io::BufReader;
-
-    #[test]
-    fn lines_across_buffer_edges() {
-        let text = b"one\ntwo two\n\nlast-without-newline";
-        for cap in 1..text.len() + 2 {
-            let mut r = LineReader::new(BufReader::with_capacity(cap, &text[..]));
-            let mut got = Vec::new();
-            while let Some(l) = r.next_line().unwrap() {
-                got.push(l.to_vec());
-            }
-            assert_eq!(
-                got,
-                vec![
-                    b"one\n".to_vec(),
-                    b"two two\n".to_vec(),
-                    b"\n".to_vec(),
-                    b"last-without-newline".to_vec()
-                ],
-                "capacity {cap}"
-            );
-            assert_eq!(r.line_number(), 4);
-            assert_eq!(r.bytes_read(), text.len() as u64);
-        }
-    }
-
-    #[test]
-    fn records_and_errors() {
-        let text = b"type=CWD msg=audit(1.000:1): cwd=\"/\"\ngarbage\n\ntype=CWD msg=audit(1.000:2): cwd=\"/\"";
-        let mut r = LineReader::new(BufReader::with_capacity(7, &text[..]));
-        let a = r.next_record().unwrap().unwrap().unwrap().id().serial;
-        assert_eq!(a, 1);
-        let (e, raw) = r.next_record().unwrap().unwrap().unwrap_err();
-        assert_eq!(e.kind, crate::ErrorKind::MissingType);
-        assert_eq!(raw, b"garbage\n");
-        let b = r.next_record().unwrap().unwrap().unwrap().id().serial;
-        assert_eq!(b, 2);
-        assert!(r.next_record().is_none());
-    }
-}
-
 /// Events from audit.log input: records parsed line by line and joined by a
 /// [`Reassembler`] on event time.
 ///
@@ -331,4 +287,48 @@ pub fn rotated_set(path: &std::path::Path) -> Vec<std::path::PathBuf> {
         out.push(path.to_path_buf());
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::BufReader;
+
+    #[test]
+    fn lines_across_buffer_edges() {
+        let text = b"one\ntwo two\n\nlast-without-newline";
+        for cap in 1..text.len() + 2 {
+            let mut r = LineReader::new(BufReader::with_capacity(cap, &text[..]));
+            let mut got = Vec::new();
+            while let Some(l) = r.next_line().unwrap() {
+                got.push(l.to_vec());
+            }
+            assert_eq!(
+                got,
+                vec![
+                    b"one\n".to_vec(),
+                    b"two two\n".to_vec(),
+                    b"\n".to_vec(),
+                    b"last-without-newline".to_vec()
+                ],
+                "capacity {cap}"
+            );
+            assert_eq!(r.line_number(), 4);
+            assert_eq!(r.bytes_read(), text.len() as u64);
+        }
+    }
+
+    #[test]
+    fn records_and_errors() {
+        let text = b"type=CWD msg=audit(1.000:1): cwd=\"/\"\ngarbage\n\ntype=CWD msg=audit(1.000:2): cwd=\"/\"";
+        let mut r = LineReader::new(BufReader::with_capacity(7, &text[..]));
+        let a = r.next_record().unwrap().unwrap().unwrap().id().serial;
+        assert_eq!(a, 1);
+        let (e, raw) = r.next_record().unwrap().unwrap().unwrap_err();
+        assert_eq!(e.kind, crate::ErrorKind::MissingType);
+        assert_eq!(raw, b"garbage\n");
+        let b = r.next_record().unwrap().unwrap().unwrap().id().serial;
+        assert_eq!(b, 2);
+        assert!(r.next_record().is_none());
+    }
 }
