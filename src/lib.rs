@@ -1,5 +1,5 @@
 //! auditstream: the Linux kernel audit stream as structured security events.
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod decode;

@@ -1,4 +1,7 @@
-//! Where audit records come from: audit.log files ([`log`]) and netlink
-//! capture files ([`capture`]).
+//! Where audit records come from: audit.log files ([`log`]), netlink capture
+//! files ([`capture`]), and the kernel's `NETLINK_AUDIT` socket ([`netlink`],
+//! Linux, feature `netlink`) with its status and rule control.
 pub mod capture;
 pub mod log;
+#[cfg(all(feature = "netlink", target_os = "linux"))]
+pub mod netlink;

@@ -1,0 +1,208 @@
+//! Kernel audit status: `AUDIT_GET` and the `AUDIT_SET` setters.
+
+use netlink_packet_audit::{StatusMessageBuffer, STATUS_MESSAGE_LEN};
+
+use super::error::{NetlinkError, Request};
+use super::socket::{AuditSocket, Expect};
+use super::wire::{AUDIT_GET, AUDIT_SET};
+
+const AUDIT_STATUS_ENABLED: u32 = 0x0001;
+const AUDIT_STATUS_FAILURE: u32 = 0x0002;
+const AUDIT_STATUS_PID: u32 = 0x0004;
+const AUDIT_STATUS_RATE_LIMIT: u32 = 0x0008;
+const AUDIT_STATUS_BACKLOG_LIMIT: u32 = 0x0010;
+const AUDIT_STATUS_BACKLOG_WAIT_TIME: u32 = 0x0020;
+
+/// The kernel's audit status (`struct audit_status`, as `AUDIT_GET` returns it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct Status {
+    /// 0 disabled, 1 enabled, 2 enabled and locked (immutable until reboot).
+    pub enabled: u32,
+    /// What the kernel does when it must drop a record: 0 silent, 1 printk, 2 panic.
+    pub failure: u32,
+    /// The registered audit daemon's pid, 0 when none.
+    pub pid: u32,
+    /// Records per second the kernel sends at most, 0 for no limit.
+    pub rate_limit: u32,
+    /// Records the kernel queues at most before it waits, then drops.
+    pub backlog_limit: u32,
+    /// Records the kernel dropped since boot or the last reset (a counter).
+    pub lost: u32,
+    /// Records queued in the kernel now.
+    pub backlog: u32,
+    /// Bitmap of kernel audit features (kernels since 3.14).
+    pub feature_bitmap: Option<u32>,
+    /// How long (in jiffies) a task waits for room in a full backlog before
+    /// the record is dropped (kernels since 3.14).
+    pub backlog_wait_time: Option<u32>,
+    /// Jiffies tasks have spent waiting for backlog room (kernels since 5.10).
+    pub backlog_wait_time_actual: Option<u32>,
+}
+
+impl Status {
+    /// Whether auditing is on (enabled 1 or 2).
+    pub fn is_enabled(&self) -> bool {
+        self.enabled != 0
+    }
+
+    /// Whether the configuration is locked (enabled 2): no rule or status
+    /// change is possible until reboot.
+    pub fn is_locked(&self) -> bool {
+        self.enabled == 2
+    }
+
+    /// The failure mode, if it is one of the three the kernel knows.
+    pub fn failure_mode(&self) -> Option<FailureMode> {
+        FailureMode::from_raw(self.failure)
+    }
+
+    /// Decodes an `AUDIT_GET` reply payload (at least 32 bytes).
+    pub(crate) fn parse(p: &[u8]) -> Option<Status> {
+        let word = |i: usize| -> Option<u32> {
+            let b = p.get(i * 4..i * 4 + 4)?;
+            Some(u32::from_ne_bytes([b[0], b[1], b[2], b[3]]))
+        };
+        Some(Status {
+            enabled: word(1)?,
+            failure: word(2)?,
+            pid: word(3)?,
+            rate_limit: word(4)?,
+            backlog_limit: word(5)?,
+            lost: word(6)?,
+            backlog: word(7)?,
+            feature_bitmap: word(8),
+            backlog_wait_time: word(9),
+            backlog_wait_time_actual: word(10),
+        })
+    }
+}
+
+/// What the kernel does when it cannot send or queue a record (`-f` of auditctl).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FailureMode {
+    /// Drop silently (0).
+    Silent,
+    /// Log to the kernel log (1, the default).
+    Printk,
+    /// Panic the machine (2).
+    Panic,
+}
+
+impl FailureMode {
+    /// The kernel's number for the mode.
+    pub fn raw(self) -> u32 {
+        match self {
+            FailureMode::Silent => 0,
+            FailureMode::Printk => 1,
+            FailureMode::Panic => 2,
+        }
+    }
+
+    /// The mode of a kernel number.
+    pub fn from_raw(v: u32) -> Option<Self> {
+        match v {
+            0 => Some(FailureMode::Silent),
+            1 => Some(FailureMode::Printk),
+            2 => Some(FailureMode::Panic),
+            _ => None,
+        }
+    }
+}
+
+impl AuditSocket {
+    /// Reads the kernel's audit status (`AUDIT_GET`).
+    pub fn status(&mut self) -> Result<Status, NetlinkError> {
+        let replies = self.transact(Request::GetStatus, AUDIT_GET, &[], Expect::Reply)?;
+        let p = replies.first().map(Vec::as_slice).unwrap_or_default();
+        Status::parse(p).ok_or(NetlinkError::MalformedReply {
+            request: Request::GetStatus,
+            what: "short audit_status",
+        })
+    }
+
+    fn set_status(
+        &mut self,
+        request: Request,
+        mask: u32,
+        fill: impl FnOnce(&mut StatusMessageBuffer<&mut [u8]>),
+    ) -> Result<(), NetlinkError> {
+        let mut payload = [0u8; STATUS_MESSAGE_LEN];
+        let mut b = StatusMessageBuffer::new(&mut payload[..]);
+        b.set_mask(mask);
+        fill(&mut b);
+        self.transact(request, AUDIT_SET, &payload, Expect::Ack)
+            .map(drop)
+    }
+
+    /// Turns auditing on or off (`auditctl -e 1|0`). Fails with
+    /// [`NetlinkError::PermissionDenied`] when the configuration is locked.
+    pub fn set_enabled(&mut self, enabled: bool) -> Result<(), NetlinkError> {
+        self.set_status(Request::SetEnabled, AUDIT_STATUS_ENABLED, |b| {
+            b.set_enabled(u32::from(enabled))
+        })
+    }
+
+    /// Sets the failure mode (`auditctl -f`).
+    pub fn set_failure(&mut self, mode: FailureMode) -> Result<(), NetlinkError> {
+        self.set_status(Request::SetFailure, AUDIT_STATUS_FAILURE, |b| {
+            b.set_failure(mode.raw())
+        })
+    }
+
+    /// Sets the rate limit in records per second, 0 for none (`auditctl -r`).
+    pub fn set_rate_limit(&mut self, per_second: u32) -> Result<(), NetlinkError> {
+        self.set_status(Request::SetRateLimit, AUDIT_STATUS_RATE_LIMIT, |b| {
+            b.set_rate_limiting(per_second)
+        })
+    }
+
+    /// Sets the backlog limit in records (`auditctl -b`).
+    pub fn set_backlog_limit(&mut self, records: u32) -> Result<(), NetlinkError> {
+        self.set_status(Request::SetBacklogLimit, AUDIT_STATUS_BACKLOG_LIMIT, |b| {
+            b.set_backlog_limit(records)
+        })
+    }
+
+    /// Sets how long, in jiffies, a task waits for backlog room before its
+    /// record is dropped; 0 drops at once (`auditctl --backlog_wait_time`).
+    pub fn set_backlog_wait_time(&mut self, jiffies: u32) -> Result<(), NetlinkError> {
+        self.set_status(
+            Request::SetBacklogWaitTime,
+            AUDIT_STATUS_BACKLOG_WAIT_TIME,
+            |b| b.set_backlog_wait_time(jiffies),
+        )
+    }
+
+    /// Registers `pid` as the audit daemon, or unregisters with 0.
+    ///
+    /// The kernel accepts only the calling process's own pid, refuses with
+    /// `EEXIST` while another daemon is registered, and lets only the
+    /// registered process unregister. Records are then unicast to *this*
+    /// socket; the socket remembers the registration and undoes it on
+    /// [`close`](AuditSocket::close) or drop. [`AuditSocket::open`] with
+    /// [`Mode::Daemon`](super::Mode::Daemon) calls this.
+    pub fn set_pid(&mut self, pid: u32) -> Result<(), NetlinkError> {
+        self.set_status(Request::SetPid, AUDIT_STATUS_PID, |b| b.set_pid(pid))?;
+        self.note_pid(pid);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_status_lengths() {
+        let words: Vec<u8> = (0u32..11).flat_map(|w| (w * 10).to_ne_bytes()).collect();
+        let s = Status::parse(&words).unwrap();
+        assert_eq!((s.enabled, s.pid, s.backlog), (10, 30, 70));
+        assert_eq!(s.backlog_wait_time_actual, Some(100));
+        let old = Status::parse(&words[..32]).unwrap();
+        assert_eq!((old.feature_bitmap, old.backlog_wait_time), (None, None));
+        assert!(Status::parse(&words[..31]).is_none());
+        assert_eq!(FailureMode::from_raw(2), Some(FailureMode::Panic));
+    }
+}

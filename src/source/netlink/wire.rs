@@ -1,0 +1,184 @@
+//! Netlink framing: the 16-byte `nlmsghdr`, request encoding, reply kinds.
+
+/// Length of `struct nlmsghdr`.
+pub const NLMSG_HDRLEN: usize = 16;
+
+/// The payload limit of one audit record (`MAX_AUDIT_MESSAGE_LENGTH`).
+pub const MAX_AUDIT_MESSAGE_LENGTH: usize = 8970;
+
+/// The smallest receive buffer that holds any audit datagram: header + payload.
+pub const RECV_BUFFER_LEN: usize = NLMSG_HDRLEN + MAX_AUDIT_MESSAGE_LENGTH;
+
+pub(crate) const NLMSG_NOOP: u16 = 1;
+pub(crate) const NLMSG_ERROR: u16 = 2;
+pub(crate) const NLMSG_DONE: u16 = 3;
+pub(crate) const NLMSG_OVERRUN: u16 = 4;
+
+pub(crate) const NLM_F_REQUEST: u16 = 1;
+pub(crate) const NLM_F_ACK: u16 = 4;
+
+// control message types of include/uapi/linux/audit.h that only ever come
+// back as replies to a request (never as an audit record)
+pub(crate) const AUDIT_GET: u16 = 1000;
+pub(crate) const AUDIT_SET: u16 = 1001;
+const AUDIT_LIST: u16 = 1002;
+pub(crate) const AUDIT_ADD_RULE: u16 = 1011;
+pub(crate) const AUDIT_DEL_RULE: u16 = 1012;
+const AUDIT_SIGNAL_INFO: u16 = 1010;
+pub(crate) const AUDIT_LIST_RULES: u16 = 1013;
+const AUDIT_TTY_GET: u16 = 1016;
+const AUDIT_GET_FEATURE: u16 = 1019;
+const AUDIT_SIGNAL_INFO2: u16 = 1021;
+
+/// Allocates a zeroed receive buffer of [`RECV_BUFFER_LEN`] bytes.
+pub fn recv_buffer() -> Box<[u8]> {
+    vec![0u8; RECV_BUFFER_LEN].into_boxed_slice()
+}
+
+/// The fields of a `struct nlmsghdr` (host byte order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Header {
+    pub len: u32,
+    pub ty: u16,
+    pub flags: u16,
+    pub seq: u32,
+    pub pid: u32,
+}
+
+fn ne_u32(b: &[u8], at: usize) -> u32 {
+    let mut w = [0u8; 4];
+    w.copy_from_slice(&b[at..at + 4]);
+    u32::from_ne_bytes(w)
+}
+
+/// Reads the header at the start of `b`, if `b` is long enough.
+pub(crate) fn header(b: &[u8]) -> Option<Header> {
+    if b.len() < NLMSG_HDRLEN {
+        return None;
+    }
+    Some(Header {
+        len: ne_u32(b, 0),
+        ty: u16::from_ne_bytes([b[4], b[5]]),
+        flags: u16::from_ne_bytes([b[6], b[7]]),
+        seq: ne_u32(b, 8),
+        pid: ne_u32(b, 12),
+    })
+}
+
+/// Splits a received audit datagram into its record type (`nlmsg_type`) and
+/// payload (`audit(SEC.MSEC:SERIAL): BODY`, possibly NUL-terminated).
+///
+/// The payload runs to the end of the datagram: the kernel's `nlmsg_len` is
+/// wrong on some paths, so the datagram length is trusted instead. Returns
+/// `None` for a datagram shorter than a netlink header.
+pub fn split_datagram(datagram: &[u8]) -> Option<(u16, &[u8])> {
+    let h = header(datagram)?;
+    Some((h.ty, &datagram[NLMSG_HDRLEN..]))
+}
+
+/// Whether `ty` is a netlink or audit control reply rather than an audit record.
+pub(crate) fn is_control(ty: u16) -> bool {
+    matches!(
+        ty,
+        NLMSG_NOOP
+            | NLMSG_ERROR
+            | NLMSG_DONE
+            | NLMSG_OVERRUN
+            | AUDIT_GET
+            | AUDIT_SET
+            | AUDIT_LIST
+            | AUDIT_ADD_RULE
+            | AUDIT_DEL_RULE
+            | AUDIT_SIGNAL_INFO
+            | AUDIT_LIST_RULES
+            | AUDIT_TTY_GET
+            | AUDIT_GET_FEATURE
+            | AUDIT_SIGNAL_INFO2
+    )
+}
+
+/// Appends a request (header + payload, padded to 4 bytes) to `out`.
+pub(crate) fn encode_request(out: &mut Vec<u8>, ty: u16, flags: u16, seq: u32, payload: &[u8]) {
+    let len = NLMSG_HDRLEN + payload.len();
+    out.extend_from_slice(&(len as u32).to_ne_bytes());
+    out.extend_from_slice(&ty.to_ne_bytes());
+    out.extend_from_slice(&flags.to_ne_bytes());
+    out.extend_from_slice(&seq.to_ne_bytes());
+    out.extend_from_slice(&0u32.to_ne_bytes());
+    out.extend_from_slice(payload);
+    out.resize((out.len() + 3) & !3, 0);
+}
+
+/// The messages of one datagram holding control replies (these, unlike audit
+/// records, have correct `nlmsg_len` values). Stops at the first malformed one.
+pub(crate) fn messages(mut d: &[u8]) -> impl Iterator<Item = (Header, &[u8])> {
+    std::iter::from_fn(move || {
+        let h = header(d)?;
+        let len = h.len as usize;
+        if len < NLMSG_HDRLEN || len > d.len() {
+            // a single message whose length is off: take the datagram
+            let whole = d;
+            d = &[];
+            return Some((h, &whole[NLMSG_HDRLEN..]));
+        }
+        let payload = &d[NLMSG_HDRLEN..len];
+        let next = (len + 3) & !3;
+        d = if next >= d.len() { &[] } else { &d[next..] };
+        Some((h, payload))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_round_trip() {
+        let mut out = Vec::new();
+        encode_request(
+            &mut out,
+            AUDIT_GET,
+            NLM_F_REQUEST | NLM_F_ACK,
+            7,
+            &[1, 2, 3],
+        );
+        assert_eq!(out.len(), 20);
+        let h = header(&out).unwrap();
+        assert_eq!(
+            h,
+            Header {
+                len: 19,
+                ty: AUDIT_GET,
+                flags: 5,
+                seq: 7,
+                pid: 0
+            }
+        );
+        let all: Vec<_> = messages(&out).collect();
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].1, &[1, 2, 3]);
+    }
+
+    #[test]
+    fn two_messages_in_one_datagram() {
+        let mut out = Vec::new();
+        encode_request(&mut out, AUDIT_LIST_RULES, 2, 1, &[9; 5]);
+        encode_request(&mut out, NLMSG_DONE, 2, 1, &[0; 4]);
+        let all: Vec<_> = messages(&out).map(|(h, p)| (h.ty, p.len())).collect();
+        assert_eq!(all, vec![(AUDIT_LIST_RULES, 5), (NLMSG_DONE, 4)]);
+    }
+
+    #[test]
+    fn record_payload_ignores_nlmsg_len() {
+        let mut d = Vec::new();
+        // nlmsg_len without the header, as the kernel sends on some paths
+        d.extend_from_slice(&5u32.to_ne_bytes());
+        d.extend_from_slice(&1300u16.to_ne_bytes());
+        d.extend_from_slice(&[0; 10]);
+        d.extend_from_slice(b"audit");
+        assert_eq!(split_datagram(&d), Some((1300, &b"audit"[..])));
+        assert_eq!(split_datagram(&d[..10]), None);
+        assert!(is_control(NLMSG_ERROR) && is_control(AUDIT_GET));
+        assert!(!is_control(1005) && !is_control(1300) && !is_control(1329));
+    }
+}

@@ -1,0 +1,610 @@
+//! Tests against the real kernel: status, rules, daemon and read-only modes.
+//!
+//! They need root and a kernel with audit; without either they print why and
+//! pass. Each test holds an exclusive lock on `/tmp/auditstream-kernel.lock`
+//! (shared with other tools that touch the kernel's audit state) and a
+//! process-wide mutex, and checks at the end that audit is disabled, no rules
+//! are left, no daemon pid is set and the tunables are as found.
+#![cfg(all(feature = "netlink", target_os = "linux"))]
+
+use std::fs::{File, OpenOptions};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use auditstream::source::netlink::{
+    recv_buffer, split_datagram, Arch, AuditSession, AuditSocket, Mode, NetlinkError, Received,
+    Rule, Status,
+};
+
+const ENOENT: i32 = 2;
+const EEXIST: i32 = 17;
+const EINVAL: i32 = 22;
+
+const LOCK_PATH: &str = "/tmp/auditstream-kernel.lock";
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// Exclusive use of the kernel's audit state for one test; on drop (also when
+/// the test panics) it restores the state found and checks it.
+struct Kernel {
+    before: Status,
+    _file: File,
+    _serial: MutexGuard<'static, ()>,
+}
+
+fn is_root() -> bool {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        == Some("0")
+}
+
+/// Takes the kernel, or returns `None` (after saying why) when the test
+/// cannot run here.
+fn kernel() -> Option<Kernel> {
+    if !is_root() {
+        eprintln!("skipping: kernel audit tests need root");
+        return None;
+    }
+    let serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(LOCK_PATH)
+        .expect("open lock file");
+    #[allow(clippy::incompatible_msrv)] // tests run on a recent toolchain
+    file.lock().expect("lock /tmp/auditstream-kernel.lock");
+    let before = match AuditSocket::open(Mode::ReadOnly).and_then(|mut s| s.status()) {
+        Ok(s) => s,
+        Err(NetlinkError::Unsupported(e)) => {
+            eprintln!("skipping: no kernel audit support ({e})");
+            return None;
+        }
+        Err(e) => panic!("cannot read the audit status: {e}"),
+    };
+    assert_eq!(
+        before.enabled, 0,
+        "audit must be disabled before the test: {before:?}"
+    );
+    assert_eq!(
+        before.pid, 0,
+        "no audit daemon may be registered before the test: {before:?}"
+    );
+    Some(Kernel {
+        before,
+        _file: file,
+        _serial: serial,
+    })
+}
+
+impl Kernel {
+    /// Puts back whatever a failed test left, then asserts the state is clean.
+    fn restore_and_check(&self) -> Result<(), String> {
+        let mut s = AuditSocket::open(Mode::ReadOnly).map_err(|e| e.to_string())?;
+        let mut st = s.status().map_err(|e| e.to_string())?;
+        let rules = s.list_rules().map_err(|e| e.to_string())?;
+        let dirty = st.enabled != 0
+            || st.pid != 0
+            || !rules.is_empty()
+            || st.backlog_limit != self.before.backlog_limit
+            || st.rate_limit != self.before.rate_limit
+            || st.failure != self.before.failure
+            || st.backlog_wait_time != self.before.backlog_wait_time;
+        if !dirty {
+            return Ok(());
+        }
+        let report = format!(
+            "kernel left dirty: {st:?}, rules: {:?}",
+            rules.iter().map(|r| r.to_string()).collect::<Vec<_>>()
+        );
+        for r in &rules {
+            let _ = s.delete_rule(r);
+        }
+        let _ = s.set_enabled(false);
+        let _ = s.set_backlog_limit(self.before.backlog_limit);
+        let _ = s.set_rate_limit(self.before.rate_limit);
+        if let Some(mode) = self.before.failure_mode() {
+            let _ = s.set_failure(mode);
+        }
+        if let Some(w) = self.before.backlog_wait_time {
+            let _ = s.set_backlog_wait_time(w);
+        }
+        if st.pid == std::process::id() {
+            let _ = s.set_pid(0);
+        }
+        st = s.status().map_err(|e| e.to_string())?;
+        Err(format!("{report}; after forced restore: {st:?}"))
+    }
+
+    /// Asserts the kernel is back to the state found (call at a test's end).
+    fn assert_clean(&self) {
+        if let Err(e) = self.restore_and_check() {
+            panic!("{e}");
+        }
+    }
+}
+
+impl Drop for Kernel {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let _ = self.restore_and_check();
+        }
+    }
+}
+
+fn status() -> Status {
+    AuditSocket::open(Mode::ReadOnly).unwrap().status().unwrap()
+}
+
+fn test_key() -> String {
+    format!("auditstream-test-{}", std::process::id())
+}
+
+/// Reads datagrams until one contains `marker`, or `deadline` passes.
+fn wait_for_marker(
+    session: &mut AuditSession,
+    marker: &str,
+    within: Duration,
+) -> Option<(u16, Vec<u8>)> {
+    session
+        .socket_mut()
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let mut buf = recv_buffer();
+    let deadline = Instant::now() + within;
+    while Instant::now() < deadline {
+        match session.recv(&mut buf).unwrap() {
+            Received::Datagram(n) => {
+                let (ty, payload) = split_datagram(&buf[..n]).expect("a datagram has a header");
+                if payload
+                    .windows(marker.len())
+                    .any(|w| w == marker.as_bytes())
+                {
+                    return Some((ty, payload.to_vec()));
+                }
+            }
+            Received::Timeout | Received::Interrupted | Received::Overrun => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    None
+}
+
+fn exec_marker(marker: &str) {
+    let st = Command::new("/bin/true")
+        .arg(marker)
+        .status()
+        .expect("run /bin/true");
+    assert!(st.success());
+}
+
+/// Enables audit with an execve rule keyed for this test, runs `/bin/true
+/// MARKER`, and expects the EXECVE record on `session`.
+fn receives_own_exec(session: &mut AuditSession) {
+    let key = test_key();
+    let rule = Rule::exit_always()
+        .arch(Arch::B64)
+        .syscalls(&["execve"])
+        .unwrap()
+        .key(&key);
+    session.add_rule(&rule).unwrap();
+    session.set_enabled(true).unwrap();
+    let marker = format!(
+        "auditstream-marker-{}-{:?}",
+        std::process::id(),
+        session.socket().mode()
+    );
+    exec_marker(&marker);
+    let (ty, payload) = wait_for_marker(session, &marker, Duration::from_secs(10))
+        .expect("the exec's EXECVE record");
+    assert_eq!(ty, 1309, "EXECVE: {}", String::from_utf8_lossy(&payload));
+    assert!(
+        payload.starts_with(b"audit("),
+        "{}",
+        String::from_utf8_lossy(&payload)
+    );
+}
+
+#[test]
+fn status_get() {
+    let Some(k) = kernel() else { return };
+    let mut s = AuditSocket::open(Mode::ReadOnly).unwrap();
+    let st = s.status().unwrap();
+    let b = &k.before;
+    assert_eq!(
+        (
+            st.enabled,
+            st.failure,
+            st.pid,
+            st.rate_limit,
+            st.backlog_limit,
+            st.backlog_wait_time
+        ),
+        (
+            b.enabled,
+            b.failure,
+            b.pid,
+            b.rate_limit,
+            b.backlog_limit,
+            b.backlog_wait_time
+        )
+    );
+    assert!(st.backlog_limit > 0);
+    assert!(st.backlog_wait_time.is_some() && st.feature_bitmap.is_some());
+    drop(s);
+    k.assert_clean();
+}
+
+#[test]
+fn set_and_restore_backlog_limit() {
+    let Some(k) = kernel() else { return };
+    let orig = k.before.backlog_limit;
+    let mut session = AuditSession::open(Mode::ReadOnly).unwrap();
+    session.set_backlog_limit(orig + 123).unwrap();
+    session.set_backlog_limit(orig + 321).unwrap();
+    assert_eq!(status().backlog_limit, orig + 321);
+    session.close().unwrap();
+    assert_eq!(status().backlog_limit, orig);
+
+    // the drop path restores too, for every tunable it changed
+    {
+        let mut session = AuditSession::open(Mode::ReadOnly).unwrap();
+        session.set_backlog_limit(orig + 7).unwrap();
+        session.set_rate_limit(k.before.rate_limit + 100).unwrap();
+        session.set_backlog_wait_time(1234).unwrap();
+        let st = status();
+        assert_eq!(
+            (st.backlog_limit, st.rate_limit, st.backlog_wait_time),
+            (orig + 7, k.before.rate_limit + 100, Some(1234))
+        );
+    }
+    k.assert_clean();
+}
+
+#[test]
+fn standard_rules_round_trip_through_the_kernel() {
+    let Some(k) = kernel() else { return };
+    let set = Rule::standard_set();
+    let mut session = AuditSession::open(Mode::ReadOnly).unwrap();
+    session.add_rules(&set).unwrap();
+    assert_eq!(session.list_rules().unwrap(), set);
+    if let Ok(out) = Command::new("auditctl").arg("-l").output() {
+        // our text is auditctl's
+        let listed = String::from_utf8_lossy(&out.stdout);
+        let ours: Vec<String> = set.iter().map(|r| r.to_string()).collect();
+        assert_eq!(listed.lines().collect::<Vec<_>>(), ours);
+    }
+    session.delete_all_rules_added_by_us().unwrap();
+    assert_eq!(session.list_rules().unwrap(), vec![]);
+    session.close().unwrap();
+    k.assert_clean();
+}
+
+#[test]
+fn parsed_rules_round_trip_through_the_kernel() {
+    let Some(k) = kernel() else { return };
+    let key = test_key();
+    let texts = [
+        format!("-a always,exit -F arch=b64 -S execve,execveat -F auid>=1000 -F auid!=-1 -F key={key}"),
+        format!("-a always,exit -F arch=b64 -S openat -F uid=0 -F success=0 -F exit=-ENOENT -F key={key}"),
+        format!("-a never,exit -F arch=b32 -S all -F pid=1 -F key={key} -F key=second"),
+        format!("-a always,exit -F arch=b64 -S socket -F a0=0xA -F sessionid!=-1 -F key={key}"),
+    ];
+    let rules: Vec<Rule> = texts.iter().map(|t| Rule::parse(t).unwrap()).collect();
+    let mut session = AuditSession::open(Mode::ReadOnly).unwrap();
+    session.add_rules(&rules).unwrap();
+    let listed = session.list_rules().unwrap();
+    assert_eq!(listed, rules);
+    let shown: Vec<String> = listed.iter().map(|r| r.to_string()).collect();
+    assert_eq!(shown, texts);
+    if let Ok(out) = Command::new("auditctl").arg("-l").output() {
+        // our text is auditctl's
+        let listed = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(listed.lines().collect::<Vec<_>>(), shown);
+    }
+
+    // kernel errors come back typed
+    match session.socket_mut().add_rule(&rules[0]) {
+        Err(NetlinkError::KernelRejected { errno, .. }) => assert_eq!(errno, EEXIST),
+        other => panic!("duplicate rule: {other:?}"),
+    }
+    session.delete_rule(&rules[1]).unwrap();
+    match session.socket_mut().delete_rule(&rules[1]) {
+        Err(NetlinkError::KernelRejected { errno, .. }) => assert_eq!(errno, ENOENT),
+        other => panic!("deleting a missing rule: {other:?}"),
+    }
+    // a uid of -1 is not a valid uid: the kernel refuses it (auid=-1 is special)
+    let bad = Rule::parse(&format!(
+        "-a always,exit -F arch=b64 -S execve -F uid=-1 -F key={key}"
+    ))
+    .unwrap();
+    match session.add_rule(&bad) {
+        Err(NetlinkError::KernelRejected { errno, .. }) => assert_eq!(errno, EINVAL),
+        other => panic!("uid=-1: {other:?}"),
+    }
+    session.close().unwrap();
+    k.assert_clean();
+}
+
+#[test]
+fn daemon_mode_registers_and_unregisters_on_close() {
+    let Some(k) = kernel() else { return };
+    let me = std::process::id();
+    let socket = AuditSocket::open(Mode::Daemon).unwrap();
+    assert_eq!(socket.registered_pid(), Some(me));
+    assert_eq!(status().pid, me);
+    socket.close().unwrap();
+    assert_eq!(status().pid, 0);
+
+    let session = AuditSession::open(Mode::Daemon).unwrap();
+    assert_eq!(status().pid, me);
+    session.close().unwrap();
+    k.assert_clean();
+}
+
+#[test]
+fn daemon_mode_unregisters_on_drop() {
+    let Some(k) = kernel() else { return };
+    let me = std::process::id();
+    {
+        let _socket = AuditSocket::open(Mode::Daemon).unwrap();
+        assert_eq!(status().pid, me);
+    }
+    assert_eq!(status().pid, 0);
+    {
+        let mut session = AuditSession::open(Mode::Daemon).unwrap();
+        session
+            .set_backlog_limit(k.before.backlog_limit + 1)
+            .unwrap();
+        assert_eq!(status().pid, me);
+        // an error path: the session is dropped by the early return of `?`
+        let r: Result<(), NetlinkError> = (|| {
+            session.add_rule(&Rule::exit_always().all_syscalls().key("has space"))?;
+            Ok(())
+        })();
+        assert!(matches!(r, Err(NetlinkError::BadRule(_))), "{r:?}");
+    }
+    k.assert_clean();
+}
+
+#[test]
+fn second_daemon_open_fails_naming_the_first() {
+    let Some(k) = kernel() else { return };
+    let first = AuditSocket::open(Mode::Daemon).unwrap();
+    match AuditSocket::open(Mode::Daemon) {
+        Err(NetlinkError::AlreadyRegistered { pid }) => assert_eq!(pid, std::process::id()),
+        other => panic!("second daemon: {other:?}"),
+    }
+    // the failed open must not have unregistered the first
+    assert_eq!(status().pid, std::process::id());
+    first.close().unwrap();
+    k.assert_clean();
+}
+
+#[test]
+fn read_only_mode_receives_an_exec_we_trigger() {
+    let Some(k) = kernel() else { return };
+    let mut session = AuditSession::open(Mode::ReadOnly).unwrap();
+    receives_own_exec(&mut session);
+    session.close().unwrap();
+    k.assert_clean();
+}
+
+#[test]
+fn daemon_mode_receives_an_exec_we_trigger() {
+    let Some(k) = kernel() else { return };
+    let mut session = AuditSession::open(Mode::Daemon).unwrap();
+    let size = session.socket_mut().set_receive_buffer(8 << 20).unwrap();
+    assert!(size >= 8 << 20, "receive buffer {size}");
+    receives_own_exec(&mut session);
+    let stats = session.socket().stats();
+    assert!(
+        stats.datagrams > 0 && stats.foreign_dropped == 0,
+        "{stats:?}"
+    );
+
+    // records that arrive while a control call waits for its ack are kept
+    let marker = format!("auditstream-queued-{}", std::process::id());
+    let mut child = Command::new("/bin/sh")
+        .arg("-c")
+        .arg(format!("sleep 0.05; /bin/true {marker}"))
+        .spawn()
+        .unwrap();
+    let t = Instant::now();
+    while t.elapsed() < Duration::from_millis(500) {
+        session.status().unwrap();
+    }
+    child.wait().unwrap();
+    assert!(
+        session.socket().stats().queued > 0,
+        "{:?}",
+        session.socket().stats()
+    );
+    assert!(wait_for_marker(&mut session, &marker, Duration::from_secs(5)).is_some());
+    session.close().unwrap();
+    k.assert_clean();
+}
+
+#[test]
+fn overrun_and_truncation_are_reported_and_the_socket_goes_on() {
+    let Some(k) = kernel() else { return };
+    let mut session = AuditSession::open(Mode::ReadOnly).unwrap();
+    let small = session.socket_mut().set_receive_buffer(1).unwrap();
+    assert!(small < 8192, "receive buffer {small}");
+    let rule = Rule::exit_always()
+        .arch(Arch::B64)
+        .syscalls(&["execve"])
+        .unwrap()
+        .key(&test_key());
+    session.add_rule(&rule).unwrap();
+    session.set_enabled(true).unwrap();
+    // many records, nobody reading: the multicast copy overflows the buffer
+    for i in 0..30 {
+        exec_marker(&format!("auditstream-overrun-{i}"));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    session
+        .socket_mut()
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let mut buf = recv_buffer();
+    let mut seen = Vec::new();
+    loop {
+        match session.recv(&mut buf).unwrap() {
+            Received::Timeout => break,
+            r => seen.push(r),
+        }
+    }
+    assert!(seen.contains(&Received::Overrun), "{seen:?}");
+    assert!(
+        seen.iter().any(|r| matches!(r, Received::Datagram(_))),
+        "{seen:?}"
+    );
+    assert!(session.socket().stats().overruns > 0);
+
+    // a buffer too small for the datagram: reported, never handed out
+    session.socket_mut().set_receive_buffer(1 << 20).unwrap();
+    let marker = format!("auditstream-truncated-{}", std::process::id());
+    exec_marker(&marker);
+    let mut tiny = [0u8; 32];
+    let mut truncated = 0;
+    let t = Instant::now();
+    while t.elapsed() < Duration::from_secs(2) {
+        match session.recv(&mut tiny).unwrap() {
+            Received::Truncated(n) => {
+                assert!(n > tiny.len());
+                truncated += 1;
+            }
+            Received::Timeout => break,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(truncated > 0 && session.socket().stats().truncated >= truncated);
+    session.close().unwrap();
+    k.assert_clean();
+}
+
+#[test]
+fn idle_socket_times_out_and_would_block() {
+    let Some(k) = kernel() else { return };
+    let mut socket = AuditSocket::open(Mode::ReadOnly).unwrap();
+    let mut buf = recv_buffer();
+    assert_eq!(socket.try_recv(&mut buf).unwrap(), Received::WouldBlock);
+    socket
+        .set_read_timeout(Some(Duration::from_millis(50)))
+        .unwrap();
+    let t = Instant::now();
+    assert_eq!(socket.recv(&mut buf).unwrap(), Received::Timeout);
+    assert!(t.elapsed() >= Duration::from_millis(40));
+    // a control call in between keeps the caller's timeout
+    socket.status().unwrap();
+    assert_eq!(socket.read_timeout(), Some(Duration::from_millis(50)));
+    assert_eq!(socket.recv(&mut buf).unwrap(), Received::Timeout);
+    drop(socket);
+    k.assert_clean();
+}
+
+/// auditd started by a test: `auditd -n -s nochange -c DIR`, stopped on drop.
+struct Auditd {
+    child: Child,
+    dir: PathBuf,
+}
+
+impl Auditd {
+    fn start() -> Option<Auditd> {
+        let bin = ["/usr/sbin/auditd", "/sbin/auditd"]
+            .into_iter()
+            .find(|p| Path::new(p).exists())?;
+        let dir = std::env::temp_dir().join(format!("auditstream-auditd-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("plugins.d")).unwrap();
+        let conf = format!(
+            "local_events = yes\nwrite_logs = yes\nlog_file = {log}\nlog_group = root\nlog_format = RAW\n\
+             flush = INCREMENTAL_ASYNC\nfreq = 1000\nmax_log_file = 100\nnum_logs = 0\npriority_boost = 4\n\
+             name_format = NONE\nmax_log_file_action = IGNORE\nspace_left = 2\nspace_left_action = IGNORE\n\
+             verify_email = no\naction_mail_acct = root\nadmin_space_left = 1\nadmin_space_left_action = IGNORE\n\
+             disk_full_action = IGNORE\ndisk_error_action = IGNORE\nuse_libwrap = no\ntcp_listen_queue = 5\n\
+             tcp_max_per_addr = 1\ntcp_client_max_idle = 0\ntransport = TCP\ndistribute_network = no\n\
+             q_depth = 2000\noverflow_action = IGNORE\nmax_restarts = 10\nplugin_dir = {plugins}\n\
+             end_of_event_timeout = 2\n",
+            log = dir.join("audit.log").display(),
+            plugins = dir.join("plugins.d").display(),
+        );
+        let conf_path = dir.join("auditd.conf");
+        std::fs::write(&conf_path, conf).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&conf_path, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let child = Command::new(bin)
+            .args(["-n", "-s", "nochange", "-c"])
+            .arg(&dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()?;
+        let auditd = Auditd { child, dir };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if status().pid == auditd.child.id() {
+                return Some(auditd);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("auditd did not register within 10 s");
+    }
+}
+
+impl Drop for Auditd {
+    fn drop(&mut self) {
+        // SIGTERM by pid: auditd unregisters itself on a clean shutdown
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[test]
+fn read_only_mode_works_beside_auditd() {
+    let Some(k) = kernel() else { return };
+    {
+        let Some(auditd) = Auditd::start() else {
+            eprintln!("skipping: auditd is not installed");
+            return;
+        };
+        let daemon_pid = auditd.child.id();
+        match AuditSocket::open(Mode::Daemon) {
+            Err(NetlinkError::AlreadyRegistered { pid }) => assert_eq!(pid, daemon_pid),
+            other => panic!("daemon mode beside auditd: {other:?}"),
+        }
+        match AuditSession::open(Mode::Daemon) {
+            Err(NetlinkError::AlreadyRegistered { pid }) => assert_eq!(pid, daemon_pid),
+            other => panic!("daemon session beside auditd: {other:?}"),
+        }
+        let mut session = AuditSession::open(Mode::ReadOnly).unwrap();
+        receives_own_exec(&mut session);
+        session.close().unwrap();
+        assert_eq!(status().pid, daemon_pid, "auditd is still the daemon");
+        drop(auditd);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while status().pid != 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    k.assert_clean();
+}
