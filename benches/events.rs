@@ -1,0 +1,76 @@
+//! Log file to events: parse + reassembly + structured events, and the same
+//! with JSON output, in bytes/s and events/s. `AUDITSTREAM_BENCH_LOG` picks
+//! the log (default: /tmp/corpus-large/audit-raw.log if present, else the
+//! small RAW log in testdata/).
+
+use std::hint::black_box;
+
+use auditstream::event::Event;
+use auditstream::json::{write_event, JsonOptions};
+use auditstream::source::log::LogEvents;
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+
+fn load() -> Vec<u8> {
+    let path = std::env::var("AUDITSTREAM_BENCH_LOG").unwrap_or_else(|_| {
+        let big = "/tmp/corpus-large/audit-raw.log";
+        if std::path::Path::new(big).exists() {
+            big.to_string()
+        } else {
+            format!("{}/testdata/audit-raw.log", env!("CARGO_MANIFEST_DIR"))
+        }
+    });
+    eprintln!("bench log: {path}");
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn events(data: &[u8]) -> u64 {
+    let mut ev = LogEvents::new(data);
+    let mut n = 0;
+    while let Some(e) = ev.next_event() {
+        let e = e.expect("corpus parses");
+        match e.event() {
+            Event::Exec(x) => n += x.argv.len() as u64,
+            Event::Socket(s) => n += u64::from(s.sockaddr().is_some()),
+            Event::Other(r) => n += r.len() as u64,
+            Event::Lost(l) => n += l.count,
+        }
+    }
+    n
+}
+
+fn json(data: &[u8]) -> usize {
+    let mut ev = LogEvents::new(data);
+    let mut out = Vec::with_capacity(1 << 20);
+    let mut total = 0;
+    while let Some(e) = ev.next_event() {
+        write_event(&mut out, e.expect("corpus parses"), JsonOptions::default());
+        out.push(b'\n');
+        if out.len() > 1 << 20 {
+            total += out.len();
+            out.clear();
+        }
+    }
+    total + out.len()
+}
+
+fn bench(c: &mut Criterion) {
+    let data = load();
+    let n_events = LogEvents::new(&data[..]).count() as u64;
+    eprintln!("{} bytes, {} events", data.len(), n_events);
+    for (name, tp) in [
+        ("bytes", Throughput::Bytes(data.len() as u64)),
+        ("events", Throughput::Elements(n_events)),
+    ] {
+        let mut g = c.benchmark_group(format!("events_{name}"));
+        g.throughput(tp);
+        if data.len() > 50 << 20 {
+            g.sample_size(10);
+        }
+        g.bench_function("reassemble", |b| b.iter(|| events(black_box(&data))));
+        g.bench_function("json", |b| b.iter(|| json(black_box(&data))));
+        g.finish();
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
