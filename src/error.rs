@@ -37,6 +37,9 @@ pub enum ErrorKind {
     NotARecord,
     /// A capture file whose last datagram is cut short.
     TruncatedCapture,
+    /// The last line of a log has no newline: a record cut while it was
+    /// written (its values may be cut too), not parsed.
+    TruncatedLine,
 }
 
 impl fmt::Display for ErrorKind {
@@ -54,6 +57,7 @@ impl fmt::Display for ErrorKind {
             ErrorKind::ShortDatagram => "netlink datagram shorter than nlmsghdr",
             ErrorKind::NotARecord => "netlink message is not an audit record",
             ErrorKind::TruncatedCapture => "capture file ends inside a datagram",
+            ErrorKind::TruncatedLine => "last line has no newline (cut while written)",
         })
     }
 }
@@ -69,7 +73,8 @@ pub struct ParseError {
 }
 
 impl ParseError {
-    pub(crate) fn new(kind: ErrorKind, offset: usize) -> Self {
+    /// An error of `kind` at byte `offset`.
+    pub fn new(kind: ErrorKind, offset: usize) -> Self {
         ParseError { kind, offset }
     }
 }

@@ -288,6 +288,14 @@ impl RecordBuf {
     }
 }
 
+#[cfg(feature = "serde")]
+impl serde::Serialize for RecordBuf {
+    /// As [`Record`]'s serialization.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.as_record().serialize(s)
+    }
+}
+
 impl fmt::Debug for RecordBuf {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.as_record().fmt(f)

@@ -4,7 +4,7 @@ use std::io::{self, BufRead, ErrorKind as IoErrorKind};
 
 use memchr::memchr;
 
-use crate::error::{Error, ParseError};
+use crate::error::{Error, ErrorKind, ParseError};
 use crate::event::EventBuf;
 use crate::reassemble::{Reassembler, ReassemblerConfig, Stats};
 use crate::record::Record;
@@ -119,7 +119,10 @@ impl<R: BufRead> LineReader<R> {
 /// Several inputs (a rotated set: `audit.log.3`, ..., `audit.log`) are read
 /// in the order given, as one stream; see [`rotated_set`]. A line that does
 /// not parse is reported once as an [`Error::Parse`] (with its line number and
-/// bytes) and reading goes on with the next line.
+/// bytes) and reading goes on with the next line. A last line without a
+/// newline (a log cut while auditd wrote it) is reported as
+/// [`ErrorKind::TruncatedLine`] and not used; the rest of its event still
+/// comes out.
 ///
 /// ```
 /// use auditstream::source::log::LogEvents;
@@ -234,6 +237,17 @@ impl<R: BufRead> LogEvents<R> {
                     self.lines = None;
                     return Err(Error::Io(e));
                 }
+                Some(Ok(Ok(rec))) if !rec.raw().ends_with(b"\n") => {
+                    // A log cut while auditd wrote its last line: the record
+                    // may be cut inside a value. Reported, not used.
+                    let raw = rec.raw().to_vec();
+                    self.errors += 1;
+                    return Err(Error::Parse {
+                        index: self.line_base + lines.line_number(),
+                        source: ParseError::new(ErrorKind::TruncatedLine, raw.len()),
+                        raw,
+                    });
+                }
                 Some(Ok(Ok(rec))) => {
                     self.re.push(&rec, None);
                     if self.re.has_output() {
@@ -316,6 +330,24 @@ mod tests {
             assert_eq!(r.line_number(), 4);
             assert_eq!(r.bytes_read(), text.len() as u64);
         }
+    }
+
+    #[test]
+    fn truncated_last_line_is_reported_and_the_event_still_comes_out() {
+        let log = b"type=SYSCALL msg=audit(1.000:7): arch=c000003e syscall=59 success=yes exit=0 pid=1\ntype=EXECVE msg=audit(1.000:7): argc=2 a0=\"ls\" a1=\"-";
+        let mut ev = LogEvents::new(&log[..]);
+        match ev.next_event() {
+            Some(Err(Error::Parse { index, source, raw })) => {
+                assert_eq!(index, 2);
+                assert_eq!(source.kind, ErrorKind::TruncatedLine);
+                assert!(raw.starts_with(b"type=EXECVE"));
+            }
+            other => panic!("{other:?}"),
+        }
+        let e = ev.next_event().unwrap().unwrap();
+        assert_eq!(e.len(), 1);
+        assert!(ev.next_event().is_none());
+        assert_eq!(ev.parse_errors(), 1);
     }
 
     #[test]
