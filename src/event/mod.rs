@@ -9,6 +9,8 @@
 
 mod exec;
 mod process;
+#[cfg(feature = "serde")]
+mod serde_impl;
 mod socket;
 
 use std::fmt;
