@@ -22,7 +22,7 @@ echo "# $(date -u +%FT%TZ) $(nproc) cores, loadavg $(cut -d' ' -f1-3 /proc/loada
 for LOG in "$@"; do
   size=$(stat -c %s "$LOG"); cat "$LOG" > /dev/null
   eoelog=${LOG%.log}.from-netlink.log
-  names=(a2j_stats a2j_json a2j_records lap laurel_nojson laurel_json)
+  names=(a2j_stats a2j_json a2j_records a2j_records_stats lap laurel_nojson laurel_json)
   [ -x "$AB" ] && names+=(auparse)
   [ -f "$eoelog" ] && names+=(laurel_eoe_json)
   for _ in $(seq "$REPS"); do
@@ -31,6 +31,7 @@ for LOG in "$@"; do
         a2j_stats) cmd=("$A2J" --stats "$LOG") ;;
         a2j_json) cmd=("$A2J" "$LOG") ;;
         a2j_records) cmd=("$A2J" --records "$LOG") ;;
+        a2j_records_stats) cmd=("$A2J" --records --stats "$LOG") ;;
         lap) cmd=("$PB" lap "$LOG") ;;
         laurel_nojson) cmd=("$PB" laurel "$LOG" nojson) ;;
         laurel_json) cmd=("$PB" laurel "$LOG" json) ;;
@@ -58,6 +59,7 @@ for LOG in "$@"; do
       a2j_stats) label="auditstream audit2json --stats" ;;
       a2j_json) label="auditstream audit2json (JSON)" ;;
       a2j_records) label="auditstream audit2json --records" ;;
+      a2j_records_stats) label="auditstream --records --stats (decode)" ;;
       lap) label="linux-audit-parser (parse only)" ;;
       laurel_nojson) label="laurel Coalesce (no JSON)" ;;
       laurel_json) label="laurel Coalesce + JSON" ;;
