@@ -28,7 +28,7 @@
 
 use std::borrow::Cow;
 
-use crate::decode::SockAddr;
+use crate::decode::Endpoint;
 use crate::event::{Event, EventBuf, ExecEvent, PathRecord, SocketEvent, Syscall};
 use crate::record::{EventId, Fields, Record, Value};
 
@@ -307,8 +307,7 @@ impl W<'_> {
         self.syscall(&s.syscall);
         self.key("op");
         write_str(self.out, s.op.name());
-        let (mut addr, mut port, mut path): (Option<String>, Option<u16>, Option<Vec<u8>>) =
-            (None, None, None);
+        let mut ep = Endpoint::default();
         self.key("family");
         match &s.addr {
             Some(Ok(a)) => {
@@ -316,33 +315,21 @@ impl W<'_> {
                     Some(n) => write_str(self.out, n),
                     None => self.u64(u64::from(a.family())),
                 }
-                match a {
-                    SockAddr::Inet(v4) => {
-                        addr = Some(v4.ip().to_string());
-                        port = Some(v4.port());
-                    }
-                    SockAddr::Inet6(v6) => {
-                        addr = Some(v6.ip().to_string());
-                        port = Some(v6.port());
-                    }
-                    SockAddr::Unix(u) if !u.is_unnamed() => path = Some(u.display_bytes()),
-                    SockAddr::Netlink { pid, .. } => addr = Some(pid.to_string()),
-                    _ => {}
-                }
+                ep = a.endpoint();
             }
             _ => self.raw(b"null"),
         }
         self.key("addr");
-        match addr {
+        match ep.addr {
             Some(a) => write_str(self.out, &a),
             None => self.raw(b"null"),
         }
         self.key("port");
-        match port {
+        match ep.port {
             Some(p) => self.u64(u64::from(p)),
             None => self.raw(b"null"),
         }
-        self.opt_bytes("path", path.as_deref());
+        self.opt_bytes("path", ep.path.as_deref());
         if let Some(Err(e)) = &s.addr {
             self.key("addr_error");
             write_str(self.out, &e.to_string());
@@ -444,7 +431,7 @@ fn escape_lossless_key(out: &mut Vec<u8>, k: &[u8]) {
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
-fn hex_into(out: &mut Vec<u8>, b: &[u8]) {
+pub(crate) fn hex_into(out: &mut Vec<u8>, b: &[u8]) {
     out.reserve(b.len() * 2);
     for &c in b {
         out.push(HEX[(c >> 4) as usize]);

@@ -7,4 +7,4 @@ mod sockaddr;
 
 pub use arch::Arch;
 pub use errno::errno_name;
-pub use sockaddr::{Endian, SockAddr, SockAddrError, UnixAddr, MAX_SOCKADDR_LEN};
+pub use sockaddr::{Endian, Endpoint, SockAddr, SockAddrError, UnixAddr, MAX_SOCKADDR_LEN};

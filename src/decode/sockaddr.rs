@@ -9,7 +9,7 @@
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
 
-use crate::record::decode_hex_into;
+use crate::record::decode_hex_to_slice;
 
 /// The largest socket address the kernel logs (`sizeof(struct sockaddr_storage)`).
 pub const MAX_SOCKADDR_LEN: usize = 128;
@@ -100,6 +100,17 @@ impl fmt::Debug for Inline {
     }
 }
 
+/// A socket address split for output; see [`SockAddr::endpoint`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Endpoint {
+    /// IP address text, or netlink port id.
+    pub addr: Option<String>,
+    /// inet/inet6 port.
+    pub port: Option<u16>,
+    /// unix socket name.
+    pub path: Option<Vec<u8>>,
+}
+
 /// An `AF_UNIX` address.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct UnixAddr {
@@ -160,19 +171,11 @@ impl SockAddr {
         if hex.len() > 2 * MAX_SOCKADDR_LEN {
             return Err(SockAddrError::TooLong(hex.len() / 2));
         }
-        let mut v = Vec::new();
         let mut buf = [0u8; MAX_SOCKADDR_LEN];
-        // decode_hex_into needs a Vec; decode on the stack for the common sizes.
-        let bytes: &[u8] = if hex.len().is_multiple_of(2) && hex.iter().all(u8::is_ascii_hexdigit) {
-            for (i, p) in hex.chunks_exact(2).enumerate() {
-                buf[i] = (nibble(p[0]) << 4) | nibble(p[1]);
-            }
-            &buf[..hex.len() / 2]
-        } else if decode_hex_into(hex, &mut v) {
-            &v
-        } else {
+        let bytes = &mut buf[..hex.len() / 2];
+        if !decode_hex_to_slice(hex, bytes) {
             return Err(SockAddrError::NotHex);
-        };
+        }
         SockAddr::from_bytes(bytes, endian)
     }
 
@@ -260,6 +263,21 @@ impl SockAddr {
         }
     }
 
+    /// The address as output shows it: IP address and port for inet and
+    /// inet6, the unix name (`@` and the name when abstract; none when
+    /// unnamed) as path, the netlink port id as address.
+    pub fn endpoint(&self) -> Endpoint {
+        let mut e = Endpoint::default();
+        match self {
+            SockAddr::Inet(a) => (e.addr, e.port) = (Some(a.ip().to_string()), Some(a.port())),
+            SockAddr::Inet6(a) => (e.addr, e.port) = (Some(a.ip().to_string()), Some(a.port())),
+            SockAddr::Unix(u) if !u.is_unnamed() => e.path = Some(u.display_bytes()),
+            SockAddr::Netlink { pid, .. } => e.addr = Some(pid.to_string()),
+            _ => {}
+        }
+        e
+    }
+
     /// The port of an inet or inet6 address.
     pub fn port(&self) -> Option<u16> {
         match self {
@@ -293,15 +311,6 @@ impl fmt::Display for SockAddr {
             SockAddr::Netlink { pid, .. } => write!(f, "netlink:{pid}"),
             SockAddr::Other { family, .. } => write!(f, "family {family}"),
         }
-    }
-}
-
-#[inline]
-fn nibble(c: u8) -> u8 {
-    match c {
-        b'0'..=b'9' => c - b'0',
-        b'a'..=b'f' => c - b'a' + 10,
-        _ => c.wrapping_sub(b'A').wrapping_add(10) & 0x0f,
     }
 }
 

@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
 use super::{Event, EventBuf, ExecEvent, PathRecord, SocketEvent, Syscall};
-use crate::decode::SockAddr;
+use crate::decode::Endpoint;
 use crate::record::{EventId, Fields, Record, Value};
 
 /// A byte string: a string if UTF-8, else `{"hex": "..."}`.
@@ -21,7 +21,9 @@ impl Serialize for Bytes<'_> {
             Ok(t) => s.serialize_str(t),
             Err(_) => {
                 let mut m = s.serialize_map(Some(1))?;
-                let hex: String = self.0.iter().map(|b| format!("{b:02x}")).collect();
+                let mut hex = Vec::with_capacity(self.0.len() * 2);
+                crate::json::hex_into(&mut hex, self.0);
+                let hex = String::from_utf8(hex).expect("hex digits are ASCII");
                 m.serialize_entry("hex", &hex)?;
                 m.end()
             }
@@ -125,26 +127,20 @@ fn exec<M: SerializeMap>(m: &mut M, e: &ExecEvent<'_>) -> Result<(), M::Error> {
 fn socket<M: SerializeMap>(m: &mut M, e: &SocketEvent<'_>) -> Result<(), M::Error> {
     syscall(m, &e.syscall)?;
     m.serialize_entry("op", e.op.name())?;
-    let (mut addr, mut port, mut path) = (None, None, None);
+    let mut ep = Endpoint::default();
     match &e.addr {
         Some(Ok(a)) => {
             match a.family_name() {
                 Some(n) => m.serialize_entry("family", n)?,
                 None => m.serialize_entry("family", &a.family())?,
             }
-            match a {
-                SockAddr::Inet(v4) => (addr, port) = (Some(v4.ip().to_string()), Some(v4.port())),
-                SockAddr::Inet6(v6) => (addr, port) = (Some(v6.ip().to_string()), Some(v6.port())),
-                SockAddr::Unix(u) if !u.is_unnamed() => path = Some(u.display_bytes()),
-                SockAddr::Netlink { pid, .. } => addr = Some(pid.to_string()),
-                _ => {}
-            }
+            ep = a.endpoint();
         }
         _ => m.serialize_entry("family", &None::<&str>)?,
     }
-    m.serialize_entry("addr", &addr)?;
-    m.serialize_entry("port", &port)?;
-    m.serialize_entry("path", &OptBytes(path.as_deref()))?;
+    m.serialize_entry("addr", &ep.addr)?;
+    m.serialize_entry("port", &ep.port)?;
+    m.serialize_entry("path", &OptBytes(ep.path.as_deref()))?;
     if let Some(Err(err)) = &e.addr {
         m.serialize_entry("addr_error", &err.to_string())?;
     }

@@ -34,7 +34,7 @@ pub(crate) use value::naive_decode_hex;
 
 pub(crate) use header::offset;
 pub(crate) use types::parse_decimal;
-pub(crate) use value::is_execve_arg;
+pub(crate) use value::{decode_hex_to_slice, is_execve_arg};
 
 use crate::error::{ErrorKind, ParseError};
 

@@ -300,24 +300,31 @@ pub fn decode_hex(s: &[u8]) -> Option<Vec<u8>> {
 /// Appends the bytes of even-length hex `s` to `out`; false (and `out` left as
 /// it was) if `s` is not even-length hex.
 pub fn decode_hex_into(s: &[u8], out: &mut Vec<u8>) -> bool {
-    if !s.len().is_multiple_of(2) {
+    let start = out.len();
+    out.resize(start + s.len() / 2, 0);
+    if decode_hex_to_slice(s, &mut out[start..]) {
+        true
+    } else {
+        out.truncate(start);
+        false
+    }
+}
+
+/// Decodes even-length hex `s` into `out`, which must be `s.len() / 2` bytes
+/// long; false if `s` is not even-length hex (`out` is then unspecified).
+pub(crate) fn decode_hex_to_slice(s: &[u8], out: &mut [u8]) -> bool {
+    if !s.len().is_multiple_of(2) || out.len() != s.len() / 2 {
         return false;
     }
-    let start = out.len();
-    out.reserve(s.len() / 2);
     let mut bad = 0u8;
-    for pair in s.chunks_exact(2) {
+    for (pair, o) in s.chunks_exact(2).zip(out.iter_mut()) {
         let hi = HEX_LUT[pair[0] as usize];
         let lo = HEX_LUT[pair[1] as usize];
-        // An invalid digit has all bits set, which survives the OR below.
+        // An invalid digit has all bits set, which survives the OR.
         bad |= hi | lo;
-        out.push((hi << 4) | (lo & 0x0f));
+        *o = (hi << 4) | (lo & 0x0f);
     }
-    if bad == HEX_INVALID {
-        out.truncate(start);
-        return false;
-    }
-    true
+    bad != HEX_INVALID
 }
 
 /// The reference hex decoder for tests of the fast one.
