@@ -33,6 +33,8 @@ pub enum Request {
     SetBacklogLimit,
     /// `AUDIT_SET` with `AUDIT_STATUS_BACKLOG_WAIT_TIME`.
     SetBacklogWaitTime,
+    /// `AUDIT_SET` with `AUDIT_STATUS_LOST` (reset the lost counter).
+    ResetLost,
     /// `AUDIT_ADD_RULE`.
     AddRule,
     /// `AUDIT_DEL_RULE`.
@@ -57,6 +59,7 @@ impl fmt::Display for Request {
             Request::SetRateLimit => "AUDIT_SET rate_limit",
             Request::SetBacklogLimit => "AUDIT_SET backlog_limit",
             Request::SetBacklogWaitTime => "AUDIT_SET backlog_wait_time",
+            Request::ResetLost => "AUDIT_SET reset lost",
             Request::AddRule => "AUDIT_ADD_RULE",
             Request::DeleteRule => "AUDIT_DEL_RULE",
             Request::ListRules => "AUDIT_LIST_RULES",

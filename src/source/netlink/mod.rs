@@ -12,6 +12,9 @@
 //!   `audit_rule_data`.
 //! - [`AuditSession`] undoes what it changed (rules, status, daemon pid) on
 //!   close or drop.
+//! - [`LiveEvents`] reads a session as a stream of events: parsed in place,
+//!   reassembled, with socket overruns and the kernel's lost counter as loss
+//!   events, a stop flag, and a draining close.
 //!
 //! Everything here needs root, or `CAP_AUDIT_CONTROL` (daemon mode, control)
 //! and `CAP_AUDIT_READ` (read-only mode).
@@ -37,6 +40,7 @@
 //! ```
 
 mod error;
+mod live;
 mod rules;
 mod session;
 mod socket;
@@ -45,6 +49,7 @@ mod sys;
 mod wire;
 
 pub use error::{NetlinkError, Request, RuleError, RuleErrorKind};
+pub use live::{LiveConfig, LiveEvents, LiveStats};
 pub use rules::{
     Action, Arch, Condition, Field, List, Op, Rule, Syscalls, MAX_FIELDS, MAX_KEY_LEN,
 };

@@ -12,6 +12,7 @@ const AUDIT_STATUS_PID: u32 = 0x0004;
 const AUDIT_STATUS_RATE_LIMIT: u32 = 0x0008;
 const AUDIT_STATUS_BACKLOG_LIMIT: u32 = 0x0010;
 const AUDIT_STATUS_BACKLOG_WAIT_TIME: u32 = 0x0020;
+const AUDIT_STATUS_LOST: u32 = 0x0040;
 
 /// The kernel's audit status (`struct audit_status`, as `AUDIT_GET` returns it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -173,6 +174,12 @@ impl AuditSocket {
             AUDIT_STATUS_BACKLOG_WAIT_TIME,
             |b| b.set_backlog_wait_time(jiffies),
         )
+    }
+
+    /// Sets the kernel's `lost` counter back to 0 (`auditctl --reset-lost`;
+    /// the kernel logs a CONFIG_CHANGE with the old value).
+    pub fn reset_lost(&mut self) -> Result<(), NetlinkError> {
+        self.set_status(Request::ResetLost, AUDIT_STATUS_LOST, |_| {})
     }
 
     /// Registers `pid` as the audit daemon, or unregisters with 0.

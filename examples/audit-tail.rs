@@ -1,0 +1,219 @@
+//! audit-tail: live kernel audit events as JSON lines.
+//!
+//! ```text
+//! audit-tail [--read-only] [--hex-bytes] [--no-rules] [--backlog-limit N]
+//! ```
+//!
+//! Opens the kernel's audit netlink socket as the audit daemon (default; fails
+//! when auditd or another daemon holds it) or as a read-only listener
+//! (`--read-only`, beside auditd), installs the exec and network rules
+//! (`Rule::standard_set`, unless `--no-rules`), enables audit, and prints
+//! every event as one JSON object per line on stdout, in the audit2json format
+//! (`--hex-bytes`: byte strings as hex), until SIGINT or SIGTERM. Then it
+//! drains what is queued, restores the kernel as it found it (rules deleted,
+//! audit setting, backlog limit and daemon pid restored), and writes the
+//! kernel status and the loss counters to stderr. Needs root.
+
+#[cfg(all(feature = "netlink", target_os = "linux"))]
+mod tail {
+    use std::io::{self, BufWriter, Write};
+    use std::process::ExitCode;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, OnceLock};
+
+    use auditstream::event::EventBuf;
+    use auditstream::json::{write_event, JsonOptions};
+    use auditstream::source::netlink::{
+        AuditSocket, LiveConfig, LiveEvents, LiveStats, Mode, NetlinkError,
+    };
+
+    const USAGE: &str =
+        "usage: audit-tail [--read-only] [--hex-bytes] [--no-rules] [--backlog-limit N]";
+
+    /// Consecutive receive errors after which the loop gives up.
+    const MAX_ERRORS: u32 = 10;
+
+    static STOP: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+
+    extern "C" fn on_signal(_: libc::c_int) {
+        if let Some(flag) = STOP.get() {
+            flag.store(true, Ordering::Relaxed);
+        }
+    }
+
+    fn install_handlers(flag: Arc<AtomicBool>) {
+        let _ = STOP.set(flag);
+        let handler = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        // SAFETY: the handler only does an atomic load and store.
+        unsafe {
+            libc::signal(libc::SIGINT, handler);
+            libc::signal(libc::SIGTERM, handler);
+        }
+    }
+
+    struct Opts {
+        cfg: LiveConfig,
+        json: JsonOptions,
+    }
+
+    fn parse_args() -> Result<Opts, String> {
+        let mut cfg = LiveConfig::new(Mode::Daemon);
+        let mut json = JsonOptions::default();
+        let mut args = std::env::args().skip(1);
+        while let Some(a) = args.next() {
+            match a.as_str() {
+                "--read-only" => cfg.mode = Mode::ReadOnly,
+                "--hex-bytes" => json.hex_bytes = true,
+                "--no-rules" => cfg.rules.clear(),
+                "--backlog-limit" => {
+                    let n = args.next().and_then(|v| v.parse().ok());
+                    cfg.backlog_limit = Some(n.ok_or("--backlog-limit needs a number")?);
+                }
+                "-h" | "--help" => return Err(String::new()),
+                other => return Err(format!("unknown argument {other:?}")),
+            }
+        }
+        Ok(Opts { cfg, json })
+    }
+
+    fn write(out: &mut impl Write, line: &mut Vec<u8>, ev: &EventBuf, opt: JsonOptions) -> bool {
+        line.clear();
+        write_event(line, ev, opt);
+        line.push(b'\n');
+        out.write_all(line).is_ok()
+    }
+
+    fn summary(stats: &LiveStats) {
+        if let Some(st) = stats.status {
+            eprintln!(
+                "audit-tail: kernel: enabled {} pid {} backlog {}/{} lost {} backlog_wait_time_actual {:?}",
+                st.enabled,
+                st.pid,
+                st.backlog,
+                st.backlog_limit,
+                st.lost,
+                st.backlog_wait_time_actual
+            );
+        }
+        let e = &stats.events;
+        let s = &stats.socket;
+        eprintln!(
+            "audit-tail: {} records, {} events ({} incomplete, {} timed out, {} late), \
+             loss: kernel {}, socket {} (overruns {}, truncated {}, queue dropped {}), \
+             serial gaps {}; {} parse errors, {} non-records, {} receive errors",
+            e.records,
+            e.events,
+            e.incomplete,
+            e.timed_out,
+            e.late,
+            stats.kernel_lost,
+            stats.socket_lost,
+            s.overruns,
+            s.truncated,
+            s.queue_dropped,
+            e.gap_serials,
+            stats.parse_errors,
+            stats.not_records,
+            stats.errors
+        );
+    }
+
+    pub fn main() -> ExitCode {
+        let opts = match parse_args() {
+            Ok(o) => o,
+            Err(e) => {
+                if !e.is_empty() {
+                    eprintln!("audit-tail: {e}");
+                }
+                eprintln!("{USAGE}");
+                return ExitCode::from(2);
+            }
+        };
+        let mode = opts.cfg.mode;
+        let rules = opts.cfg.rules.len();
+        let mut live = match LiveEvents::with_config(opts.cfg) {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("audit-tail: {e}");
+                if matches!(e, NetlinkError::AlreadyRegistered { .. }) {
+                    eprintln!("audit-tail: try --read-only");
+                }
+                return ExitCode::FAILURE;
+            }
+        };
+        install_handlers(live.stop_handle());
+        let rcvbuf = live.session().socket().receive_buffer().unwrap_or(0);
+        eprintln!(
+            "audit-tail: {mode:?} mode, {rules} rules added, receive buffer {rcvbuf} bytes; \
+             SIGINT or SIGTERM to stop"
+        );
+
+        let stdout = io::stdout();
+        let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+        let mut line = Vec::with_capacity(4096);
+        let mut errors = 0;
+        let mut write_ok = true;
+        while let Some(next) = live.next_event() {
+            match next {
+                Ok(ev) => {
+                    errors = 0;
+                    write_ok = write(&mut out, &mut line, ev, opts.json);
+                    if write_ok && !live.has_ready() {
+                        write_ok = out.flush().is_ok();
+                    }
+                    if !write_ok {
+                        live.stop();
+                    }
+                }
+                Err(e) => {
+                    eprintln!("audit-tail: {e}");
+                    errors += 1;
+                    if errors >= MAX_ERRORS {
+                        live.stop();
+                    }
+                }
+            }
+        }
+
+        let failed = !write_ok || errors >= MAX_ERRORS;
+        let events = live.drain();
+        let stats = live.stats();
+        for ev in &events {
+            if write_ok {
+                write_ok = write(&mut out, &mut line, ev, opts.json);
+            }
+        }
+        if write_ok {
+            write_ok = out.flush().is_ok();
+        }
+        drop(out);
+        let restored = live.close();
+        if let Err(e) = &restored {
+            eprintln!("audit-tail: restoring the kernel: {e}");
+        }
+        summary(&stats);
+        match AuditSocket::open(Mode::ReadOnly).and_then(|mut s| s.status()) {
+            Ok(st) => eprintln!(
+                "audit-tail: restored: enabled {} pid {} backlog_limit {} lost {}",
+                st.enabled, st.pid, st.backlog_limit, st.lost
+            ),
+            Err(e) => eprintln!("audit-tail: status after restore: {e}"),
+        }
+        if failed || !write_ok || restored.is_err() {
+            ExitCode::FAILURE
+        } else {
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+#[cfg(all(feature = "netlink", target_os = "linux"))]
+fn main() -> std::process::ExitCode {
+    tail::main()
+}
+
+#[cfg(not(all(feature = "netlink", target_os = "linux")))]
+fn main() {
+    eprintln!("audit-tail needs Linux and the `netlink` feature");
+    std::process::exit(2);
+}

@@ -1,0 +1,405 @@
+//! Live events: an [`AuditSession`] read through the [`Reassembler`].
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::error::NetlinkError;
+use super::rules::Rule;
+use super::session::AuditSession;
+use super::socket::{Mode, Received, SocketStats};
+use super::status::Status;
+use super::wire;
+use crate::error::ErrorKind;
+use crate::event::{EventBuf, LossSource};
+use crate::reassemble::{Reassembler, ReassemblerConfig, Stats};
+use crate::record::{EventId, Record};
+
+/// How long [`LiveEvents::drain`] waits for one more datagram before it
+/// decides the socket is empty.
+const DRAIN_QUIET: Duration = Duration::from_millis(50);
+/// The longest [`LiveEvents::drain`] reads, even if records keep coming.
+const DRAIN_LIMIT: Duration = Duration::from_secs(2);
+/// How often timed-out events are flushed while records keep arriving.
+const FLUSH_EVERY_MS: u64 = 100;
+
+/// How [`LiveEvents::open`] sets up the socket and the kernel.
+///
+/// Everything it changes in the kernel (rules, enabled, backlog limit) is
+/// undone when the [`LiveEvents`] is closed or dropped.
+#[derive(Debug, Clone)]
+pub struct LiveConfig {
+    /// Daemon (default) or read-only.
+    pub mode: Mode,
+    /// Rules to add (deleted on close). Default [`Rule::standard_set`]:
+    /// execve, execveat, connect, bind, accept, accept4.
+    pub rules: Vec<Rule>,
+    /// Whether to enable auditing (restored on close). Default true.
+    pub enable: bool,
+    /// A backlog limit to set (restored on close). Default `None`: as found.
+    pub backlog_limit: Option<u32>,
+    /// Receive buffer size in bytes (`SO_RCVBUFFORCE` when privileged); 0
+    /// leaves the system default. Default 32 MiB.
+    pub receive_buffer: usize,
+    /// How long one receive waits before idle work (flushing timed-out
+    /// events, the stop flag). Default 200 ms.
+    pub read_timeout: Duration,
+    /// How often the kernel's `lost` counter is polled. Default 1 s.
+    pub lost_poll_interval: Duration,
+    /// Reassembly limits; `timeout_ms` counts on a monotonic clock.
+    pub reassembler: ReassemblerConfig,
+}
+
+impl LiveConfig {
+    /// The defaults (see each field) for `mode`.
+    pub fn new(mode: Mode) -> Self {
+        LiveConfig {
+            mode,
+            rules: Rule::standard_set(),
+            enable: true,
+            backlog_limit: None,
+            receive_buffer: 32 << 20,
+            read_timeout: Duration::from_millis(200),
+            lost_poll_interval: Duration::from_secs(1),
+            reassembler: ReassemblerConfig::default(),
+        }
+    }
+}
+
+/// Counters of a [`LiveEvents`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LiveStats {
+    /// The reassembler's counters.
+    pub events: Stats,
+    /// The socket's counters.
+    pub socket: SocketStats,
+    /// Increase of the kernel's `lost` counter since open (reported as
+    /// [`LossSource::Kernel`] events).
+    pub kernel_lost: u64,
+    /// Losses at the socket (reported as [`LossSource::Socket`] events):
+    /// overruns (`ENOBUFS`, each counting once), truncated datagrams, and
+    /// records dropped while a control call was waiting.
+    pub socket_lost: u64,
+    /// Record datagrams that did not parse (skipped).
+    pub parse_errors: u64,
+    /// Datagrams that are not audit records (skipped).
+    pub not_records: u64,
+    /// Receive and status-poll errors (returned by
+    /// [`LiveEvents::next_event`], or met while draining).
+    pub errors: u64,
+    /// The kernel's status at the last poll.
+    pub status: Option<Status>,
+}
+
+/// Events from the kernel, live: an [`AuditSession`] (daemon or read-only)
+/// whose records are parsed in place and joined into events.
+///
+/// [`next_event`](Self::next_event) blocks for the next event and flushes
+/// timed-out events while idle. Loss is part of the stream:
+/// socket overruns become [`LossSource::Socket`] events and increases of the
+/// kernel's `lost` counter (polled at most once per
+/// [`LiveConfig::lost_poll_interval`]) [`LossSource::Kernel`] events.
+///
+/// An overrun (`ENOBUFS`) counts once, however many datagrams it covers. In
+/// read-only mode the kernel has dropped them. In daemon mode it keeps a
+/// record it could not deliver for a retry, but drops it when the retry
+/// fails too, and a kernel booted without `audit=1` does not count that in
+/// its `lost` counter: the overrun is the only sign, so it is reported as
+/// loss in both modes. Serial gaps ([`LossSource::Gap`]) show how many
+/// events went missing once later records arrive.
+///
+/// [`close`](Self::close) (or dropping) deletes the rules added, restores
+/// the status fields set and unregisters the daemon pid.
+///
+/// ```no_run
+/// use auditstream::source::netlink::{LiveEvents, Mode};
+///
+/// let mut live = LiveEvents::open(Mode::Daemon)?; // standard rules, audit on
+/// let stop = live.stop_handle(); // set it (e.g. from a signal handler) to end the loop
+/// while let Some(ev) = live.next_event() {
+///     println!("{:?}", ev?.event());
+/// #   stop.store(true, std::sync::atomic::Ordering::Relaxed);
+/// }
+/// for ev in live.close()? {
+///     println!("{:?}", ev.event()); // drained at the end
+/// }
+/// # Ok::<(), auditstream::source::netlink::NetlinkError>(())
+/// ```
+pub struct LiveEvents {
+    session: AuditSession,
+    re: Reassembler,
+    buf: Box<[u8]>,
+    current: Option<EventBuf>,
+    stop: Arc<AtomicBool>,
+    epoch: Instant,
+    next_flush_ms: u64,
+    lost_poll_interval: Duration,
+    next_poll: Instant,
+    kernel_lost_seen: u32,
+    queue_dropped_seen: u64,
+    last_id: EventId,
+    stats: LiveStats,
+}
+
+impl std::fmt::Debug for LiveEvents {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LiveEvents")
+            .field("session", &self.session)
+            .field("in_flight", &self.re.in_flight())
+            .field("stopped", &self.stop.load(Ordering::Relaxed))
+            .field("stats", &self.stats())
+            .finish_non_exhaustive()
+    }
+}
+
+impl LiveEvents {
+    /// Opens with [`LiveConfig::new`]`(mode)`: the standard rules, audit
+    /// enabled, a 32 MiB receive buffer.
+    pub fn open(mode: Mode) -> Result<Self, NetlinkError> {
+        Self::with_config(LiveConfig::new(mode))
+    }
+
+    /// Opens a session in `cfg.mode` and sets it up as `cfg` says. On error
+    /// the kernel is restored before returning.
+    pub fn with_config(cfg: LiveConfig) -> Result<Self, NetlinkError> {
+        let session = AuditSession::open(cfg.mode)?;
+        Self::from_session(session, cfg)
+    }
+
+    /// Sets up an open session as `cfg` says (`cfg.mode` is ignored) and
+    /// reads from it. What the session changed before is restored on close
+    /// as well.
+    pub fn from_session(mut session: AuditSession, cfg: LiveConfig) -> Result<Self, NetlinkError> {
+        if cfg.receive_buffer > 0 {
+            session
+                .socket_mut()
+                .set_receive_buffer(cfg.receive_buffer)?;
+        }
+        session
+            .socket_mut()
+            .set_read_timeout(Some(cfg.read_timeout))?;
+        if let Some(limit) = cfg.backlog_limit {
+            session.set_backlog_limit(limit)?;
+        }
+        session.add_rules(&cfg.rules)?;
+        let status = session.status()?;
+        if cfg.enable {
+            session.set_enabled(true)?;
+        }
+        let now = Instant::now();
+        Ok(LiveEvents {
+            queue_dropped_seen: session.socket().stats().queue_dropped,
+            session,
+            re: Reassembler::new(cfg.reassembler),
+            buf: wire::recv_buffer(),
+            current: None,
+            stop: Arc::new(AtomicBool::new(false)),
+            epoch: now,
+            next_flush_ms: FLUSH_EVERY_MS,
+            lost_poll_interval: cfg.lost_poll_interval,
+            next_poll: now + cfg.lost_poll_interval,
+            kernel_lost_seen: status.lost,
+            last_id: EventId::default(),
+            stats: LiveStats {
+                status: Some(status),
+                ..LiveStats::default()
+            },
+        })
+    }
+
+    /// The session, for status and rule calls.
+    pub fn session(&self) -> &AuditSession {
+        &self.session
+    }
+
+    /// The session, for status and rule calls (changes made through
+    /// [`AuditSession`]'s own methods are restored on close too).
+    pub fn session_mut(&mut self) -> &mut AuditSession {
+        &mut self.session
+    }
+
+    /// A flag that ends the stream when set: [`next_event`](Self::next_event)
+    /// then returns `None` within one read timeout. Safe to set from a signal
+    /// handler or another thread.
+    pub fn stop_handle(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.stop)
+    }
+
+    /// Asks the stream to end (as setting [`stop_handle`](Self::stop_handle) does).
+    pub fn stop(&self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+
+    /// The counters so far.
+    pub fn stats(&self) -> LiveStats {
+        LiveStats {
+            events: *self.re.stats(),
+            socket: self.session.socket().stats(),
+            ..self.stats
+        }
+    }
+
+    /// Whether complete events are waiting, so that
+    /// [`next_event`](Self::next_event) returns without reading (a caller
+    /// can flush its output when this is false).
+    pub fn has_ready(&self) -> bool {
+        self.re.has_output()
+    }
+
+    /// The next event, borrowed until the next call (its buffers are then
+    /// reused). Blocks until one is complete; `None` once stopped (see
+    /// [`stop_handle`](Self::stop_handle)); events still in flight then come
+    /// from [`drain`](Self::drain) or [`close`](Self::close). An error is a
+    /// failed receive or status poll; the stream may go on after it.
+    pub fn next_event(&mut self) -> Option<Result<&EventBuf, NetlinkError>> {
+        if let Some(done) = self.current.take() {
+            self.re.recycle(done);
+        }
+        loop {
+            if self.stop.load(Ordering::Relaxed) {
+                return None;
+            }
+            if let Some(ev) = self.re.pop() {
+                return Some(Ok(self.current.insert(ev)));
+            }
+            if Instant::now() >= self.next_poll {
+                if let Err(e) = self.poll_lost() {
+                    self.stats.errors += 1;
+                    return Some(Err(e));
+                }
+            }
+            match self.receive_one() {
+                Ok(Received::Timeout | Received::Interrupted | Received::WouldBlock) => {
+                    let now = self.clock_ms();
+                    self.flush(now);
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    self.stats.errors += 1;
+                    return Some(Err(e));
+                }
+            }
+        }
+    }
+
+    /// Stops, reads what is queued (until the socket has been quiet for 50
+    /// ms, at most 2 s), polls the kernel's lost counter once more, completes
+    /// every event in flight, and returns all events not yet handed out.
+    /// A receive error ends the reading early; errors are counted in
+    /// [`LiveStats::errors`]. [`stats`](Self::stats) are final afterwards.
+    pub fn drain(&mut self) -> Vec<EventBuf> {
+        self.stop();
+        if let Some(done) = self.current.take() {
+            self.re.recycle(done);
+        }
+        let timeout = self.session.socket().read_timeout();
+        let quiet = self
+            .session
+            .socket_mut()
+            .set_read_timeout(Some(DRAIN_QUIET));
+        self.note(quiet);
+        let started = Instant::now();
+        while started.elapsed() < DRAIN_LIMIT {
+            match self.receive_one() {
+                Ok(Received::Timeout | Received::WouldBlock) => break,
+                Ok(_) => {}
+                Err(e) => {
+                    self.note(Err(e));
+                    break;
+                }
+            }
+        }
+        let restored = self.session.socket_mut().set_read_timeout(timeout);
+        self.note(restored);
+        let polled = self.poll_lost();
+        self.note(polled);
+        self.re.finish();
+        let mut out = Vec::new();
+        while let Some(ev) = self.re.pop() {
+            out.push(ev);
+        }
+        out
+    }
+
+    /// [`drain`](Self::drain)s, then closes the session: deletes the rules
+    /// it added, restores what it set and unregisters the daemon pid.
+    /// Returns the drained events, or the first error of the restore (which
+    /// tries every step).
+    pub fn close(mut self) -> Result<Vec<EventBuf>, NetlinkError> {
+        let events = self.drain();
+        self.session.close().map(|()| events)
+    }
+
+    fn note(&mut self, r: Result<(), NetlinkError>) {
+        if r.is_err() {
+            self.stats.errors += 1;
+        }
+    }
+
+    /// Monotonic milliseconds since open: the reassembler's clock.
+    fn clock_ms(&self) -> u64 {
+        self.epoch.elapsed().as_millis() as u64
+    }
+
+    fn flush(&mut self, now_ms: u64) {
+        self.re.flush_expired(now_ms);
+        self.next_flush_ms = now_ms + FLUSH_EVERY_MS;
+    }
+
+    /// Receives one datagram and feeds it to the reassembler; returns what
+    /// the socket reported.
+    fn receive_one(&mut self) -> Result<Received, NetlinkError> {
+        let received = self.session.recv(&mut self.buf)?;
+        match received {
+            Received::Datagram(n) => {
+                let now = self.clock_ms();
+                match Record::parse_netlink(&self.buf[..n]) {
+                    Ok(rec) => {
+                        self.last_id = rec.id();
+                        self.re.push(&rec, Some(now));
+                    }
+                    Err(e) if e.kind == ErrorKind::NotARecord => self.stats.not_records += 1,
+                    Err(_) => self.stats.parse_errors += 1,
+                }
+                if now >= self.next_flush_ms {
+                    self.flush(now);
+                }
+            }
+            Received::Overrun | Received::Truncated(_) => self.socket_loss(1),
+            _ => {}
+        }
+        Ok(received)
+    }
+
+    fn socket_loss(&mut self, count: u64) {
+        self.stats.socket_lost += count;
+        self.re.push_loss(LossSource::Socket, count, self.last_id);
+    }
+
+    /// Reads the kernel status; reports an increase of its lost counter and
+    /// records dropped while the call waited.
+    fn poll_lost(&mut self) -> Result<(), NetlinkError> {
+        self.next_poll = Instant::now() + self.lost_poll_interval;
+        let status = self.session.status();
+        let dropped = self.session.socket().stats().queue_dropped;
+        if dropped > self.queue_dropped_seen {
+            self.socket_loss(dropped - self.queue_dropped_seen);
+            self.queue_dropped_seen = dropped;
+        }
+        let status = status?;
+        // a smaller value: someone reset the counter; what it holds is new
+        let delta = match status.lost.checked_sub(self.kernel_lost_seen) {
+            Some(d) => d,
+            None => status.lost,
+        };
+        self.kernel_lost_seen = status.lost;
+        if delta > 0 {
+            self.stats.kernel_lost += u64::from(delta);
+            self.re
+                .push_loss(LossSource::Kernel, u64::from(delta), self.last_id);
+        }
+        self.stats.status = Some(status);
+        Ok(())
+    }
+}
