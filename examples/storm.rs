@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! storm [--seconds 30] [--procs 4] [--backlog 8192] [--only auditstream|auditd]
+//!       [--coalesce-ms N]   (LiveConfig::coalesce; default 2)
 //! ```
 //!
 //! For each reader: registers it as the audit daemon, sets backlog_limit, adds
@@ -29,6 +30,7 @@ struct Opts {
     procs: usize,
     backlog: u32,
     only: Option<String>,
+    coalesce_ms: Option<u64>,
 }
 
 #[derive(Debug, Default)]
@@ -124,6 +126,9 @@ fn run_auditstream(o: &Opts) -> Outcome {
     let mut cfg = LiveConfig::new(Mode::Daemon);
     cfg.rules = vec![storm_rule()];
     cfg.backlog_limit = Some(o.backlog);
+    if let Some(ms) = o.coalesce_ms {
+        cfg.coalesce = Duration::from_millis(ms);
+    }
     let mut live = LiveEvents::with_config(cfg).expect("open the audit socket as daemon");
     let me = std::process::id();
     let cpu0 = cpu_of(me);
@@ -359,6 +364,7 @@ fn main() {
         procs: 4,
         backlog: 8192,
         only: None,
+        coalesce_ms: None,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -368,8 +374,9 @@ fn main() {
             "--procs" => o.procs = val().parse().expect("--procs N"),
             "--backlog" => o.backlog = val().parse().expect("--backlog N"),
             "--only" => o.only = Some(val()),
+            "--coalesce-ms" => o.coalesce_ms = Some(val().parse().expect("--coalesce-ms N")),
             _ => {
-                eprintln!("usage: storm [--seconds 30] [--procs 4] [--backlog 8192] [--only auditstream|auditd]");
+                eprintln!("usage: storm [--seconds 30] [--procs 4] [--backlog 8192] [--only auditstream|auditd] [--coalesce-ms N]");
                 std::process::exit(2);
             }
         }

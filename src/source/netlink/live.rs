@@ -44,6 +44,12 @@ pub struct LiveConfig {
     /// How long one receive waits before idle work (flushing timed-out
     /// events, the stop flag). Default 200 ms.
     pub read_timeout: Duration,
+    /// Under load, how long to let datagrams gather when the socket is
+    /// momentarily empty before reading them as one batch: one wakeup per
+    /// batch instead of one per datagram (less CPU per event, at most this
+    /// much more latency). Zero reads each datagram as it comes. An idle
+    /// socket is still waited on, not polled. Default 2 ms.
+    pub coalesce: Duration,
     /// How often the kernel's `lost` counter is polled. Default 1 s.
     pub lost_poll_interval: Duration,
     /// Reassembly limits; `timeout_ms` counts on a monotonic clock.
@@ -60,6 +66,7 @@ impl LiveConfig {
             backlog_limit: None,
             receive_buffer: 32 << 20,
             read_timeout: Duration::from_millis(200),
+            coalesce: Duration::from_millis(2),
             lost_poll_interval: Duration::from_secs(1),
             reassembler: ReassemblerConfig::default(),
         }
@@ -139,6 +146,10 @@ pub struct LiveEvents {
     kernel_lost_seen: u32,
     queue_dropped_seen: u64,
     last_id: EventId,
+    coalesce: Duration,
+    /// Whether the last non-blocking receive found the socket empty and a
+    /// coalescing pause followed.
+    napped: bool,
     stats: LiveStats,
 }
 
@@ -198,6 +209,8 @@ impl LiveEvents {
             epoch: now,
             next_flush_ms: FLUSH_EVERY_MS,
             lost_poll_interval: cfg.lost_poll_interval,
+            coalesce: cfg.coalesce,
+            napped: false,
             next_poll: now + cfg.lost_poll_interval,
             kernel_lost_seen: status.lost,
             last_id: EventId::default(),
@@ -302,7 +315,9 @@ impl LiveEvents {
         let started = Instant::now();
         while started.elapsed() < DRAIN_LIMIT {
             match self.receive_one() {
-                Ok(Received::Timeout | Received::WouldBlock) => break,
+                // WouldBlock is a coalescing pause; the blocking receive
+                // after it times out once the socket has been quiet.
+                Ok(Received::Timeout) => break,
                 Ok(_) => {}
                 Err(e) => {
                     self.note(Err(e));
@@ -350,7 +365,27 @@ impl LiveEvents {
     /// Receives one datagram and feeds it to the reassembler; returns what
     /// the socket reported.
     fn receive_one(&mut self) -> Result<Received, NetlinkError> {
-        let received = self.session.recv(&mut self.buf)?;
+        let received = if self.coalesce.is_zero() {
+            self.session.recv(&mut self.buf)?
+        } else {
+            match self.session.socket_mut().try_recv(&mut self.buf)? {
+                Received::WouldBlock if !self.napped => {
+                    // Empty for now: let a batch gather.
+                    self.napped = true;
+                    std::thread::sleep(self.coalesce);
+                    return Ok(Received::WouldBlock);
+                }
+                // Still empty after the pause: idle, block until data.
+                Received::WouldBlock => {
+                    self.napped = false;
+                    self.session.recv(&mut self.buf)?
+                }
+                other => {
+                    self.napped = false;
+                    other
+                }
+            }
+        };
         match received {
             Received::Datagram(n) => {
                 let now = self.clock_ms();
