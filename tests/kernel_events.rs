@@ -683,3 +683,63 @@ fn kernel_lost_counter_becomes_loss_events() {
     }
     k.assert_clean();
 }
+
+/// `next_record` gives the raw record stream: every exec arrives as its
+/// SYSCALL, EXECVE, PROCTITLE and EOE records with one serial.
+#[test]
+fn records_come_through_next_record() {
+    use auditstream::source::netlink::LiveRecord;
+    use auditstream::RecordType;
+    let Some(k) = kernel() else { return };
+    let mut cfg = LiveConfig::new(Mode::Daemon);
+    cfg.backlog_limit = Some(BACKLOG_LIMIT);
+    let mut live = LiveEvents::with_config(cfg).unwrap();
+    let marker = format!("auditstream-records-{}", std::process::id());
+    for n in 0..20 {
+        let st = Command::new("/bin/true")
+            .arg(format!("{marker}-{n}"))
+            .status()
+            .unwrap();
+        assert!(st.success());
+    }
+    let stop = live.stop_handle();
+    std::thread::spawn(move || {
+        std::thread::sleep(DEADLINE);
+        stop.store(true, Ordering::Relaxed);
+    });
+    // serial -> record types seen, for the serials whose EXECVE has our marker
+    let mut by_serial: HashMap<u32, Vec<RecordType>> = HashMap::new();
+    let mut ours = std::collections::HashSet::new();
+    let mut done = 0;
+    while let Some(item) = live.next_record() {
+        let LiveRecord::Record(r) = item.unwrap() else {
+            panic!("loss while reading records")
+        };
+        let serial = r.id().serial;
+        by_serial.entry(serial).or_default().push(r.record_type());
+        if r.record_type() == RecordType::EXECVE
+            && r.get(b"a1")
+                .and_then(|f| f.bytes())
+                .is_some_and(|a| a.starts_with(marker.as_bytes()))
+        {
+            ours.insert(serial);
+        }
+        if r.record_type() == RecordType::EOE && ours.contains(&serial) {
+            done += 1;
+            if done == 20 {
+                break;
+            }
+        }
+    }
+    assert_eq!(done, 20, "saw {} of our execs", ours.len());
+    for s in &ours {
+        let types = &by_serial[s];
+        assert_eq!(types.first(), Some(&RecordType::SYSCALL), "{types:?}");
+        assert_eq!(types.last(), Some(&RecordType::EOE), "{types:?}");
+        for t in [RecordType::EXECVE, RecordType::PROCTITLE] {
+            assert!(types.contains(&t), "{types:?}");
+        }
+    }
+    drop(live.close().unwrap());
+    k.assert_clean();
+}

@@ -1,5 +1,6 @@
 //! Live events: an [`AuditSession`] read through the [`Reassembler`].
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -11,7 +12,7 @@ use super::socket::{Mode, Received, SocketStats};
 use super::status::Status;
 use super::wire;
 use crate::error::ErrorKind;
-use crate::event::{EventBuf, LossSource};
+use crate::event::{EventBuf, LossSource, LostEvent};
 use crate::reassemble::{Reassembler, ReassemblerConfig, Stats};
 use crate::record::{EventId, Record};
 
@@ -71,6 +72,15 @@ impl LiveConfig {
             reassembler: ReassemblerConfig::default(),
         }
     }
+}
+
+/// What [`LiveEvents::next_record`] gives: a record, or loss as it is seen.
+#[derive(Debug, Clone, Copy)]
+pub enum LiveRecord<'a> {
+    /// A record, parsed in place from the receive buffer.
+    Record(Record<'a>),
+    /// Records lost at the socket or in the kernel.
+    Lost(LostEvent),
 }
 
 /// Counters of a [`LiveEvents`].
@@ -146,6 +156,7 @@ pub struct LiveEvents {
     kernel_lost_seen: u32,
     queue_dropped_seen: u64,
     last_id: EventId,
+    pending_loss: VecDeque<LostEvent>,
     coalesce: Duration,
     /// Whether the last non-blocking receive found the socket empty and a
     /// coalescing pause followed.
@@ -211,6 +222,7 @@ impl LiveEvents {
             lost_poll_interval: cfg.lost_poll_interval,
             coalesce: cfg.coalesce,
             napped: false,
+            pending_loss: VecDeque::new(),
             next_poll: now + cfg.lost_poll_interval,
             kernel_lost_seen: status.lost,
             last_id: EventId::default(),
@@ -329,6 +341,7 @@ impl LiveEvents {
         self.note(restored);
         let polled = self.poll_lost();
         self.note(polled);
+        self.losses_to_events();
         self.re.finish();
         let mut out = Vec::new();
         while let Some(ev) = self.re.pop() {
@@ -364,7 +377,9 @@ impl LiveEvents {
 
     /// Receives one datagram and feeds it to the reassembler; returns what
     /// the socket reported.
-    fn receive_one(&mut self) -> Result<Received, NetlinkError> {
+    /// Receives one datagram into `self.buf` (coalescing under load) and
+    /// accounts socket loss.
+    fn receive_datagram(&mut self) -> Result<Received, NetlinkError> {
         let received = if self.coalesce.is_zero() {
             self.session.recv(&mut self.buf)?
         } else {
@@ -386,30 +401,86 @@ impl LiveEvents {
                 }
             }
         };
-        match received {
-            Received::Datagram(n) => {
-                let now = self.clock_ms();
-                match Record::parse_netlink(&self.buf[..n]) {
-                    Ok(rec) => {
-                        self.last_id = rec.id();
-                        self.re.push(&rec, Some(now));
-                    }
-                    Err(e) if e.kind == ErrorKind::NotARecord => self.stats.not_records += 1,
-                    Err(_) => self.stats.parse_errors += 1,
-                }
-                if now >= self.next_flush_ms {
-                    self.flush(now);
-                }
-            }
-            Received::Overrun | Received::Truncated(_) => self.socket_loss(1),
-            _ => {}
+        if matches!(received, Received::Overrun | Received::Truncated(_)) {
+            self.socket_loss(1);
         }
         Ok(received)
     }
 
+    /// Receives one datagram and feeds its record to the reassembler.
+    fn receive_one(&mut self) -> Result<Received, NetlinkError> {
+        let received = self.receive_datagram()?;
+        if let Received::Datagram(n) = received {
+            let now = self.clock_ms();
+            match Record::parse_netlink(&self.buf[..n]) {
+                Ok(rec) => {
+                    self.last_id = rec.id();
+                    self.re.push(&rec, Some(now));
+                }
+                Err(e) if e.kind == ErrorKind::NotARecord => self.stats.not_records += 1,
+                Err(_) => self.stats.parse_errors += 1,
+            }
+            if now >= self.next_flush_ms {
+                self.flush(now);
+            }
+        }
+        self.losses_to_events();
+        Ok(received)
+    }
+
+    /// Moves loss seen so far into the event stream.
+    fn losses_to_events(&mut self) {
+        while let Some(l) = self.pending_loss.pop_front() {
+            self.re.push_loss(l.source, l.count, self.last_id);
+        }
+    }
+
+    /// The next record as it comes from the kernel (EOE included), not
+    /// joined into events, or loss as it is seen; borrowed until the next
+    /// call. Blocks like [`next_event`](Self::next_event); `None` once
+    /// stopped. Use either this or `next_event` on one `LiveEvents`: records
+    /// read here never reach the reassembler.
+    pub fn next_record(&mut self) -> Option<Result<LiveRecord<'_>, NetlinkError>> {
+        let n = loop {
+            if self.stop.load(Ordering::Relaxed) {
+                return None;
+            }
+            if let Some(l) = self.pending_loss.pop_front() {
+                return Some(Ok(LiveRecord::Lost(l)));
+            }
+            if Instant::now() >= self.next_poll {
+                if let Err(e) = self.poll_lost() {
+                    self.stats.errors += 1;
+                    return Some(Err(e));
+                }
+                continue;
+            }
+            match self.receive_datagram() {
+                Ok(Received::Datagram(n)) => match Record::parse_netlink(&self.buf[..n]) {
+                    Ok(_) => break n,
+                    Err(e) if e.kind == ErrorKind::NotARecord => self.stats.not_records += 1,
+                    Err(_) => self.stats.parse_errors += 1,
+                },
+                Ok(_) => {}
+                Err(e) => {
+                    self.stats.errors += 1;
+                    return Some(Err(e));
+                }
+            }
+        };
+        // Parsed again here (the header only; fields are lazy) so that the
+        // record can borrow the buffer past the loop.
+        Record::parse_netlink(&self.buf[..n])
+            .ok()
+            .map(|r| Ok(LiveRecord::Record(r)))
+    }
+
     fn socket_loss(&mut self, count: u64) {
         self.stats.socket_lost += count;
-        self.re.push_loss(LossSource::Socket, count, self.last_id);
+        self.pending_loss.push_back(LostEvent {
+            source: LossSource::Socket,
+            count,
+        });
     }
 
     /// Reads the kernel status; reports an increase of its lost counter and
@@ -431,8 +502,10 @@ impl LiveEvents {
         self.kernel_lost_seen = status.lost;
         if delta > 0 {
             self.stats.kernel_lost += u64::from(delta);
-            self.re
-                .push_loss(LossSource::Kernel, u64::from(delta), self.last_id);
+            self.pending_loss.push_back(LostEvent {
+                source: LossSource::Kernel,
+                count: u64::from(delta),
+            });
         }
         self.stats.status = Some(status);
         Ok(())

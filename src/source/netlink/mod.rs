@@ -49,7 +49,7 @@ mod sys;
 mod wire;
 
 pub use error::{NetlinkError, Request, RuleError, RuleErrorKind};
-pub use live::{LiveConfig, LiveEvents, LiveStats};
+pub use live::{LiveConfig, LiveEvents, LiveRecord, LiveStats};
 pub use rules::{
     Action, Arch, Condition, Field, List, Op, Rule, Syscalls, MAX_FIELDS, MAX_KEY_LEN,
 };
