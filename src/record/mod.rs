@@ -20,6 +20,8 @@ mod header;
 mod types;
 mod value;
 
+#[cfg(test)]
+mod proptests;
 
 use std::fmt;
 

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Short fuzz run of every target, starting from the saved corpus and the crash
+# regressions (CI: `bash fuzz/run-smoke.sh 30`). Needs nightly and cargo-fuzz.
+# New inputs go to a temporary directory: the saved corpus is left as it is.
+# Exits non-zero as soon as a target crashes (the input is in fuzz/artifacts/).
+set -euo pipefail
+
+secs="${1:-30}"
+cd "$(dirname "$0")"
+targets=(parse_line parse_netlink decode_value sockaddr)
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+cargo +nightly fuzz build
+for t in "${targets[@]}"; do
+    mkdir -p "$work/$t" "corpus/$t"
+    dirs=("$work/$t" "corpus/$t")
+    [ -d "regressions/$t" ] && dirs+=("regressions/$t")
+    echo "== $t: ${secs}s"
+    if ! cargo +nightly fuzz run "$t" "${dirs[@]}" -- \
+        -max_total_time="$secs" -rss_limit_mb=2048 -max_len=20000 -print_final_stats=1 \
+        2>"$work/$t.log"; then
+        tail -n 60 "$work/$t.log" >&2
+        echo "fuzz target $t failed" >&2
+        exit 1
+    fi
+    grep -E ' DONE |^Done' "$work/$t.log" | tail -n 2
+done
+echo "fuzz smoke: all targets ran ${secs}s without a crash"
