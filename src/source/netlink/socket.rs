@@ -70,6 +70,9 @@ pub struct SocketStats {
     pub datagrams: u64,
     /// `ENOBUFS` errors (receive queue overflows).
     pub overruns: u64,
+    /// Receive syscalls (`recvmmsg`) that returned datagrams: `datagrams /
+    /// receive_calls` is the mean batch.
+    pub receive_calls: u64,
     /// Datagrams larger than the caller's buffer.
     pub truncated: u64,
     /// Datagrams from a port other than the kernel's (spoofed), dropped.
@@ -130,6 +133,8 @@ pub struct AuditSocket {
     registered_pid: Option<u32>,
     queue: VecDeque<Queued>,
     queue_limit: usize,
+    /// Datagrams taken by the last `recvmmsg`, not yet handed out.
+    batch: Option<Box<sys::RecvBatch>>,
     read_timeout: Option<Duration>,
     control_timeout: Duration,
     scratch: Box<[u8]>,
@@ -165,6 +170,7 @@ impl AuditSocket {
             registered_pid: None,
             queue: VecDeque::new(),
             queue_limit: DEFAULT_QUEUE_LIMIT,
+            batch: None,
             read_timeout: None,
             control_timeout: DEFAULT_CONTROL_TIMEOUT,
             scratch: wire::recv_buffer(),
@@ -303,31 +309,62 @@ impl AuditSocket {
     }
 
     fn recv_flags(&mut self, buf: &mut [u8], flags: libc::c_int) -> Result<Received, NetlinkError> {
-        if let Some(q) = self.queue.pop_front() {
-            return Ok(match q {
-                Queued::Overrun => Received::Overrun,
-                Queued::Truncated(n) => Received::Truncated(n),
-                Queued::Datagram(d) if d.len() > buf.len() => {
-                    self.stats.truncated += 1;
-                    Received::Truncated(d.len())
-                }
-                Queued::Datagram(d) => {
-                    buf[..d.len()].copy_from_slice(&d);
-                    self.stats.datagrams += 1;
-                    Received::Datagram(d.len())
-                }
-            });
-        }
         loop {
-            let mut slice: &mut [u8] = &mut *buf;
-            let cap = slice.len();
-            let (n, addr) = match self.sock.recv_from(&mut slice, flags | libc::MSG_TRUNC) {
-                Ok(r) => r,
+            // 1. What the last recvmmsg took, in order.
+            if let Some((bytes, len, port)) = self.batch.as_mut().and_then(|b| b.pop()) {
+                if port != 0 {
+                    self.stats.foreign_dropped += 1;
+                    continue;
+                }
+                if len > bytes.len() || len > buf.len() {
+                    self.stats.truncated += 1;
+                    return Ok(Received::Truncated(len));
+                }
+                let Some(h) = wire::header(bytes) else {
+                    self.stats.runts += 1;
+                    continue;
+                };
+                if wire::is_control(h.ty) {
+                    self.stats.stale_replies += 1;
+                    continue;
+                }
+                buf[..len].copy_from_slice(bytes);
+                self.stats.datagrams += 1;
+                return Ok(Received::Datagram(len));
+            }
+            // 2. Records that arrived during control calls (after the batch).
+            if let Some(q) = self.queue.pop_front() {
+                return Ok(match q {
+                    Queued::Overrun => Received::Overrun,
+                    Queued::Truncated(n) => Received::Truncated(n),
+                    Queued::Datagram(d) if d.len() > buf.len() => {
+                        self.stats.truncated += 1;
+                        Received::Truncated(d.len())
+                    }
+                    Queued::Datagram(d) => {
+                        buf[..d.len()].copy_from_slice(&d);
+                        self.stats.datagrams += 1;
+                        Received::Datagram(d.len())
+                    }
+                });
+            }
+            // 3. The socket: everything waiting, in one syscall. Blocking
+            // receives wait (up to the read timeout) for the first datagram
+            // only (MSG_WAITFORONE).
+            let batch = self
+                .batch
+                .get_or_insert_with(|| Box::new(sys::RecvBatch::new(RECV_BUFFER_LEN)));
+            let nonblocking = flags & libc::MSG_DONTWAIT != 0;
+            let wait = if nonblocking {
+                libc::MSG_DONTWAIT
+            } else {
+                libc::MSG_WAITFORONE
+            };
+            match sys::recvmmsg(self.sock.as_fd(), batch, wait) {
+                Ok(_) => self.stats.receive_calls += 1,
                 Err(e) => {
                     return match e.raw_os_error() {
-                        Some(libc::EAGAIN) if flags & libc::MSG_DONTWAIT != 0 => {
-                            Ok(Received::WouldBlock)
-                        }
+                        Some(libc::EAGAIN) if nonblocking => Ok(Received::WouldBlock),
                         Some(libc::EAGAIN) => Ok(Received::Timeout),
                         Some(libc::EINTR) => Ok(Received::Interrupted),
                         Some(libc::ENOBUFS) => {
@@ -337,25 +374,7 @@ impl AuditSocket {
                         _ => Err(NetlinkError::io(Request::Receive, e)),
                     };
                 }
-            };
-            if addr.port_number() != 0 {
-                self.stats.foreign_dropped += 1;
-                continue;
             }
-            if n > cap {
-                self.stats.truncated += 1;
-                return Ok(Received::Truncated(n));
-            }
-            let Some(h) = wire::header(&buf[..n]) else {
-                self.stats.runts += 1;
-                continue;
-            };
-            if wire::is_control(h.ty) {
-                self.stats.stale_replies += 1;
-                continue;
-            }
-            self.stats.datagrams += 1;
-            return Ok(Received::Datagram(n));
         }
     }
 

@@ -59,3 +59,89 @@ pub(crate) fn set_rcvtimeo(fd: BorrowedFd<'_>, timeout: Option<Duration>) -> io:
     };
     setsockopt(fd, libc::SOL_SOCKET, libc::SO_RCVTIMEO, &tv)
 }
+
+/// Most datagrams taken by one [`recvmmsg`].
+pub(crate) const BATCH_SLOTS: usize = 64;
+
+/// Datagrams received by one `recvmmsg(2)`, handed out one by one.
+pub(crate) struct RecvBatch {
+    data: Box<[u8]>,
+    slot: usize,
+    /// Per received datagram: its full length (past `slot` when truncated)
+    /// and the sender's port id.
+    got: Vec<(usize, u32)>,
+    next: usize,
+}
+
+impl RecvBatch {
+    /// Room for [`BATCH_SLOTS`] datagrams of up to `slot` bytes.
+    pub(crate) fn new(slot: usize) -> RecvBatch {
+        RecvBatch {
+            data: vec![0; slot * BATCH_SLOTS].into_boxed_slice(),
+            slot,
+            got: Vec::with_capacity(BATCH_SLOTS),
+            next: 0,
+        }
+    }
+
+    /// The next datagram not yet handed out: its bytes (cut at the slot size),
+    /// full length and sender port id.
+    pub(crate) fn pop(&mut self) -> Option<(&[u8], usize, u32)> {
+        let &(len, port) = self.got.get(self.next)?;
+        let i = self.next;
+        self.next += 1;
+        let start = i * self.slot;
+        Some((&self.data[start..start + len.min(self.slot)], len, port))
+    }
+}
+
+/// `recvmmsg(fd, ..., flags | MSG_TRUNC)` into `batch` (which must be
+/// drained): the number of datagrams received (at least 1), or the error of
+/// the first receive (`EAGAIN`, `ENOBUFS`, `EINTR`, ...).
+pub(crate) fn recvmmsg(
+    fd: BorrowedFd<'_>,
+    batch: &mut RecvBatch,
+    flags: libc::c_int,
+) -> io::Result<usize> {
+    const NL_LEN: usize = std::mem::size_of::<libc::sockaddr_nl>();
+    batch.got.clear();
+    batch.next = 0;
+    // SAFETY: sockaddr_nl, iovec and mmsghdr are plain C structs for which all
+    // zero bytes are a valid value.
+    let mut addrs: [libc::sockaddr_nl; BATCH_SLOTS] = unsafe { std::mem::zeroed() };
+    let mut iovs: [libc::iovec; BATCH_SLOTS] = unsafe { std::mem::zeroed() };
+    let mut msgs: [libc::mmsghdr; BATCH_SLOTS] = unsafe { std::mem::zeroed() };
+    let slot = batch.slot;
+    for (i, chunk) in batch.data.chunks_exact_mut(slot).enumerate() {
+        iovs[i].iov_base = chunk.as_mut_ptr().cast();
+        iovs[i].iov_len = slot;
+        let h = &mut msgs[i].msg_hdr;
+        h.msg_name = (&mut addrs[i] as *mut libc::sockaddr_nl).cast();
+        h.msg_namelen = NL_LEN as libc::socklen_t;
+        h.msg_iov = &mut iovs[i];
+        h.msg_iovlen = 1;
+    }
+    // SAFETY: `fd` is an open socket borrowed for the call. Every mmsghdr
+    // points to its own sockaddr_nl of `msg_namelen` bytes and its own iovec,
+    // which points to a distinct `slot`-byte chunk of `batch.data`; all of
+    // them live on this stack frame or in `batch` and outlive the call, and
+    // nothing else touches them during it. The kernel writes at most the
+    // given lengths. No timeout pointer is passed.
+    let rc = unsafe {
+        libc::recvmmsg(
+            fd.as_raw_fd(),
+            msgs.as_mut_ptr(),
+            BATCH_SLOTS as libc::c_uint,
+            flags | libc::MSG_TRUNC,
+            std::ptr::null_mut(),
+        )
+    };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let n = rc as usize;
+    for i in 0..n.min(BATCH_SLOTS) {
+        batch.got.push((msgs[i].msg_len as usize, addrs[i].nl_pid));
+    }
+    Ok(n)
+}
