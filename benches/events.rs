@@ -8,20 +8,9 @@ use std::hint::black_box;
 use auditstream::event::Event;
 use auditstream::json::{write_event, JsonOptions};
 use auditstream::source::log::LogEvents;
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+mod common;
 
-fn load() -> Vec<u8> {
-    let path = std::env::var("AUDITSTREAM_BENCH_LOG").unwrap_or_else(|_| {
-        let big = "/tmp/corpus-large/audit-raw.log";
-        if std::path::Path::new(big).exists() {
-            big.to_string()
-        } else {
-            format!("{}/testdata/audit-raw.log", env!("CARGO_MANIFEST_DIR"))
-        }
-    });
-    eprintln!("bench log: {path}");
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 fn events(data: &[u8]) -> u64 {
     let mut ev = LogEvents::new(data);
@@ -54,7 +43,7 @@ fn json(data: &[u8]) -> usize {
 }
 
 fn bench(c: &mut Criterion) {
-    let data = load();
+    let (_, data) = common::load();
     let n_events = LogEvents::new(&data[..]).count() as u64;
     eprintln!("{} bytes, {} events", data.len(), n_events);
     for (name, tp) in [

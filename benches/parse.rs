@@ -6,20 +6,9 @@
 use std::hint::black_box;
 
 use auditstream::{Record, Value};
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+mod common;
 
-fn load() -> (String, Vec<u8>) {
-    let path = std::env::var("AUDITSTREAM_BENCH_LOG").unwrap_or_else(|_| {
-        let big = "/tmp/corpus-large/audit-raw.log";
-        if std::path::Path::new(big).exists() {
-            big.to_string()
-        } else {
-            format!("{}/testdata/audit-raw.log", env!("CARGO_MANIFEST_DIR"))
-        }
-    });
-    let data = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    (path, data)
-}
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 fn lines(data: &[u8]) -> impl Iterator<Item = &[u8]> {
     memchr::memchr_iter(b'\n', data).scan(0, move |start, end| {
@@ -61,13 +50,12 @@ fn decode(data: &[u8]) -> (usize, usize) {
 }
 
 fn bench(c: &mut Criterion) {
-    let (path, data) = load();
+    let (_, data) = common::load();
     let mut g = c.benchmark_group("parse");
     g.throughput(Throughput::Bytes(data.len() as u64));
     if data.len() > 50 << 20 {
         g.sample_size(10);
     }
-    eprintln!("bench log: {path} ({} bytes)", data.len());
     g.bench_function("memchr_lines", |b| {
         b.iter(|| lines(black_box(&data)).count())
     });

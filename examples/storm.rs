@@ -117,8 +117,19 @@ fn spawner(seconds: f64, marker: &str) {
     println!("{n}");
 }
 
+/// The one rule of the storm, as auditctl arguments after `-a`/`-d`.
+const STORM_RULE: [&str; 7] = [
+    "always,exit",
+    "-F",
+    "arch=b64",
+    "-S",
+    "execve",
+    "-F",
+    "key=storm",
+];
+
 fn storm_rule() -> Rule {
-    Rule::parse("-a always,exit -F arch=b64 -S execve -F key=storm").expect("valid rule")
+    Rule::parse(&format!("-a {}", STORM_RULE.join(" "))).expect("valid rule")
 }
 
 fn run_auditstream(o: &Opts) -> Outcome {
@@ -212,16 +223,7 @@ impl Drop for Auditd {
                 .status();
         };
         ctl(&["-e", "0"]);
-        ctl(&[
-            "-d",
-            "always,exit",
-            "-F",
-            "arch=b64",
-            "-S",
-            "execve",
-            "-F",
-            "key=storm",
-        ]);
+        ctl(&[&["-d"][..], &STORM_RULE].concat());
         ctl(&["-b", &self.backlog_before]);
         let _ = Command::new("kill")
             .arg(self.child.id().to_string())
@@ -288,16 +290,7 @@ fn run_auditd(o: &Opts) -> Outcome {
         assert!(ok.is_ok_and(|s| s.success()), "auditctl {a:?}");
     };
     ctl(&["-b", &o.backlog.to_string()]);
-    ctl(&[
-        "-a",
-        "always,exit",
-        "-F",
-        "arch=b64",
-        "-S",
-        "execve",
-        "-F",
-        "key=storm",
-    ]);
+    ctl(&[&["-a"][..], &STORM_RULE].concat());
     let lost0: u64 = auditctl_status("lost").parse().unwrap_or(0);
     ctl(&["-e", "1"]);
     let cpu0 = cpu_of(pid);
