@@ -11,9 +11,9 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use auditstream::source::netlink::{
-    recv_buffer, split_datagram, Arch, AuditSession, AuditSocket, Mode, NetlinkError, Received,
-    Rule,
+    recv_buffer, Arch, AuditSession, AuditSocket, Mode, NetlinkError, Received, Rule,
 };
+use auditstream::Record;
 
 const ENOENT: i32 = 2;
 const EEXIST: i32 = 17;
@@ -41,12 +41,15 @@ fn wait_for_marker(
     while Instant::now() < deadline {
         match session.recv(&mut buf).unwrap() {
             Received::Datagram(n) => {
-                let (ty, payload) = split_datagram(&buf[..n]).expect("a datagram has a header");
+                let Ok(rec) = Record::parse_netlink(&buf[..n]) else {
+                    continue;
+                };
+                let payload = &rec.raw()[auditstream::record::NLMSG_HDRLEN..];
                 if payload
                     .windows(marker.len())
                     .any(|w| w == marker.as_bytes())
                 {
-                    return Some((ty, payload.to_vec()));
+                    return Some((rec.record_type().0, payload.to_vec()));
                 }
             }
             Received::Timeout | Received::Interrupted | Received::Overrun => {}

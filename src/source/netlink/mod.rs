@@ -2,8 +2,8 @@
 //! a read-only listener, the kernel's audit status, and audit rules.
 //!
 //! - [`AuditSocket`] receives raw datagrams ([`Received`]) into the caller's
-//!   buffer, without copying or decoding them; [`split_datagram`] gives the
-//!   record type and payload for the record parser.
+//!   buffer, without copying or decoding them; [`Record::parse_netlink`](crate::Record::parse_netlink)
+//!   parses one in place.
 //! - Control calls ([`AuditSocket::status`], the setters,
 //!   [`AuditSocket::add_rule`], ...) wait for the kernel's ack and return its
 //!   errno as a typed [`NetlinkError`]; records arriving meanwhile are kept
@@ -20,7 +20,8 @@
 //! and `CAP_AUDIT_READ` (read-only mode).
 //!
 //! ```no_run
-//! use auditstream::source::netlink::{recv_buffer, split_datagram, AuditSession, Mode, Received, Rule};
+//! use auditstream::source::netlink::{recv_buffer, AuditSession, Mode, Received, Rule};
+//! use auditstream::Record;
 //! use std::time::Duration;
 //!
 //! let mut session = AuditSession::open(Mode::ReadOnly)?;
@@ -30,8 +31,8 @@
 //! let mut buf = recv_buffer();
 //! for _ in 0..10 {
 //!     if let Received::Datagram(n) = session.recv(&mut buf)? {
-//!         if let Some((record_type, payload)) = split_datagram(&buf[..n]) {
-//!             println!("{record_type} {}", String::from_utf8_lossy(payload));
+//!         if let Ok(record) = Record::parse_netlink(&buf[..n]) {
+//!             println!("{record}");
 //!         }
 //!     }
 //! }
@@ -59,6 +60,4 @@ pub use socket::{
     DEFAULT_QUEUE_LIMIT,
 };
 pub use status::{FailureMode, Status};
-pub use wire::{
-    recv_buffer, split_datagram, MAX_AUDIT_MESSAGE_LENGTH, NLMSG_HDRLEN, RECV_BUFFER_LEN,
-};
+pub use wire::{recv_buffer, MAX_AUDIT_MESSAGE_LENGTH, NLMSG_HDRLEN, RECV_BUFFER_LEN};

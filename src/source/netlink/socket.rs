@@ -43,8 +43,8 @@ pub enum Mode {
 #[non_exhaustive]
 pub enum Received {
     /// A datagram from the kernel (port id 0) of this many bytes is at the
-    /// start of the buffer: a netlink header, then the record's payload. See
-    /// [`split_datagram`](super::split_datagram).
+    /// start of the buffer: a netlink header, then the record's payload
+    /// ([`Record::parse_netlink`](crate::Record::parse_netlink) parses it).
     Datagram(usize),
     /// `ENOBUFS`: the socket's receive queue overflowed and the kernel dropped
     /// datagrams since the last receive. The socket is still usable. (In

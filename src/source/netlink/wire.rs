@@ -1,7 +1,6 @@
 //! Netlink framing: the 16-byte `nlmsghdr`, request encoding, reply kinds.
 
-/// Length of `struct nlmsghdr`.
-pub const NLMSG_HDRLEN: usize = 16;
+pub use crate::record::NLMSG_HDRLEN;
 
 /// The payload limit of one audit record (`MAX_AUDIT_MESSAGE_LENGTH`).
 pub const MAX_AUDIT_MESSAGE_LENGTH: usize = 8970;
@@ -63,17 +62,6 @@ pub(crate) fn header(b: &[u8]) -> Option<Header> {
         seq: ne_u32(b, 8),
         pid: ne_u32(b, 12),
     })
-}
-
-/// Splits a received audit datagram into its record type (`nlmsg_type`) and
-/// payload (`audit(SEC.MSEC:SERIAL): BODY`, possibly NUL-terminated).
-///
-/// The payload runs to the end of the datagram: the kernel's `nlmsg_len` is
-/// wrong on some paths, so the datagram length is trusted instead. Returns
-/// `None` for a datagram shorter than a netlink header.
-pub fn split_datagram(datagram: &[u8]) -> Option<(u16, &[u8])> {
-    let h = header(datagram)?;
-    Some((h.ty, &datagram[NLMSG_HDRLEN..]))
 }
 
 /// Whether `ty` is a netlink or audit control reply rather than an audit record.
@@ -169,15 +157,8 @@ mod tests {
     }
 
     #[test]
-    fn record_payload_ignores_nlmsg_len() {
-        let mut d = Vec::new();
-        // nlmsg_len without the header, as the kernel sends on some paths
-        d.extend_from_slice(&5u32.to_ne_bytes());
-        d.extend_from_slice(&1300u16.to_ne_bytes());
-        d.extend_from_slice(&[0; 10]);
-        d.extend_from_slice(b"audit");
-        assert_eq!(split_datagram(&d), Some((1300, &b"audit"[..])));
-        assert_eq!(split_datagram(&d[..10]), None);
+    fn control_types() {
+        // (Record::parse_netlink's tests cover a wrong nlmsg_len.)
         assert!(is_control(NLMSG_ERROR) && is_control(AUDIT_GET));
         assert!(!is_control(1005) && !is_control(1300) && !is_control(1329));
     }
