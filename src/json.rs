@@ -30,7 +30,7 @@ use std::borrow::Cow;
 
 use crate::decode::Endpoint;
 use crate::event::{Event, EventBuf, ExecEvent, PathRecord, SocketEvent, Syscall};
-use crate::record::{EventId, Fields, Record, Value};
+use crate::record::{EventId, Fields, Keys, Record, Value};
 
 /// How to write JSON.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -352,56 +352,42 @@ impl W<'_> {
 
     fn fields(&mut self, fields: Fields<'_>) {
         self.raw(b"{");
-        let mut seen: Vec<&[u8]> = Vec::new();
-        let mut tokens: Vec<&[u8]> = Vec::new();
+        let mut entries = Entries::new(fields);
         let mut first = true;
-        for f in fields {
-            let k = f.key();
-            if k.is_empty() {
-                tokens.push(f.raw());
-                continue;
-            }
+        for e in &mut entries {
             if !first {
                 self.raw(b",");
             }
             first = false;
-            let dup = seen.iter().filter(|s| **s == k).count();
-            seen.push(k);
             self.out.push(b'"');
-            escape_lossless_key(self.out, k);
-            if dup > 0 {
+            escape_lossless_key(self.out, e.key);
+            if e.nth > 1 {
                 self.raw(b"@");
-                self.u64(dup as u64 + 1);
+                self.u64(e.nth as u64);
             }
             self.raw(b"\":");
-            if k == b"key" {
-                let keys: Vec<_> = f.keys().collect();
-                if matches!(f.value(), Value::Null) {
-                    self.raw(b"null");
-                } else {
+            match e.value {
+                EntryValue::Bytes(b) => self.bytes(&b),
+                EntryValue::Null => self.raw(b"null"),
+                EntryValue::Keys(keys) => {
                     self.raw(b"[");
-                    for (i, key) in keys.iter().enumerate() {
+                    for (i, key) in keys.enumerate() {
                         if i > 0 {
                             self.raw(b",");
                         }
-                        self.bytes(key);
+                        self.bytes(&key);
                     }
                     self.raw(b"]");
                 }
-                continue;
-            }
-            match f.value() {
-                Value::Bytes(b) => self.bytes(&b),
-                Value::Null | Value::Unknown | Value::Unset => self.raw(b"null"),
-                Value::Nested(n) => self.fields(n),
+                EntryValue::Nested(n) => self.fields(n),
             }
         }
-        if !tokens.is_empty() {
+        if !entries.tokens().is_empty() {
             if !first {
                 self.raw(b",");
             }
             self.raw(b"\"_tokens\":[");
-            for (i, t) in tokens.iter().enumerate() {
+            for (i, t) in entries.tokens().iter().enumerate() {
                 if i > 0 {
                     self.raw(b",");
                 }
@@ -410,6 +396,94 @@ impl W<'_> {
             self.raw(b"]");
         }
         self.raw(b"}");
+    }
+}
+
+/// One entry of a record's `fields` object, as both this module and the
+/// serde feature write it.
+pub(crate) struct Entry<'a> {
+    pub key: &'a [u8],
+    /// 1 for the first field with this key, 2 for the next (`key@2`), ...
+    pub nth: usize,
+    pub value: EntryValue<'a>,
+}
+
+/// An entry's value, decoded once.
+pub(crate) enum EntryValue<'a> {
+    Bytes(Cow<'a, [u8]>),
+    /// `(null)`, `?`, an unset id.
+    Null,
+    /// The keys of a `key` field.
+    Keys(Keys<'a>),
+    /// A nested `msg='...'`.
+    Nested(Fields<'a>),
+}
+
+/// The entries of a `fields` object; tokens without a key are kept for
+/// [`Entries::tokens`] (`_tokens`, written last). Allocates only for such
+/// tokens or past 32 distinct keys.
+pub(crate) struct Entries<'a> {
+    fields: Fields<'a>,
+    seen: [&'a [u8]; 32],
+    seen_len: usize,
+    seen_more: Vec<&'a [u8]>,
+    tokens: Vec<&'a [u8]>,
+}
+
+impl<'a> Entries<'a> {
+    pub(crate) fn new(fields: Fields<'a>) -> Self {
+        Entries {
+            fields,
+            seen: [&[]; 32],
+            seen_len: 0,
+            seen_more: Vec::new(),
+            tokens: Vec::new(),
+        }
+    }
+
+    /// The tokens without a key seen so far (all of them once iterated).
+    pub(crate) fn tokens(&self) -> &[&'a [u8]] {
+        &self.tokens
+    }
+
+    /// Records `key`; how many times it has now been seen.
+    fn note(&mut self, key: &'a [u8]) -> usize {
+        let seen = &self.seen[..self.seen_len];
+        let n = 1 + seen
+            .iter()
+            .chain(&self.seen_more)
+            .filter(|s| **s == key)
+            .count();
+        if self.seen_len < self.seen.len() {
+            self.seen[self.seen_len] = key;
+            self.seen_len += 1;
+        } else {
+            self.seen_more.push(key);
+        }
+        n
+    }
+}
+
+impl<'a> Iterator for Entries<'a> {
+    type Item = Entry<'a>;
+
+    fn next(&mut self) -> Option<Entry<'a>> {
+        loop {
+            let f = self.fields.next()?;
+            let key = f.key();
+            if key.is_empty() {
+                self.tokens.push(f.raw());
+                continue;
+            }
+            let nth = self.note(key);
+            let value = match f.value() {
+                Value::Null | Value::Unknown | Value::Unset => EntryValue::Null,
+                Value::Bytes(b) if key == b"key" => EntryValue::Keys(Keys::of(Some(b))),
+                Value::Bytes(b) => EntryValue::Bytes(b),
+                Value::Nested(n) => EntryValue::Nested(n),
+            };
+            return Some(Entry { key, nth, value });
+        }
     }
 }
 
@@ -463,12 +537,6 @@ fn escape_into(out: &mut Vec<u8>, s: &[u8]) {
         start = i + 1;
     }
     out.extend_from_slice(&s[start..]);
-}
-
-/// Reads back a byte string written by this module (for tests and consumers):
-/// a JSON string's UTF-8, or the bytes of a `{"hex": ...}` object.
-pub fn bytes_from_json_hex(hex: &str) -> Option<Vec<u8>> {
-    crate::record::decode_hex(hex.as_bytes())
 }
 
 #[cfg(test)]

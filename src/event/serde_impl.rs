@@ -10,7 +10,8 @@ use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
 use super::{Event, EventBuf, ExecEvent, PathRecord, SocketEvent, Syscall};
 use crate::decode::Endpoint;
-use crate::record::{EventId, Fields, Record, Value};
+use crate::json::{Entries, EntryValue};
+use crate::record::{EventId, Fields, Record};
 
 /// A byte string: a string if UTF-8, else `{"hex": "..."}`.
 struct Bytes<'a>(&'a [u8]);
@@ -152,41 +153,26 @@ struct FieldsMap<'a>(Fields<'a>);
 impl Serialize for FieldsMap<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        let mut seen: Vec<&[u8]> = Vec::new();
-        let mut tokens: Vec<&[u8]> = Vec::new();
-        for f in self.0.clone() {
-            let k = f.key();
-            if k.is_empty() {
-                tokens.push(f.raw());
-                continue;
-            }
-            let dup = seen.iter().filter(|s| **s == k).count();
-            seen.push(k);
-            let key = String::from_utf8_lossy(k);
-            let key = if dup > 0 {
-                format!("{key}@{}", dup + 1)
+        let mut entries = Entries::new(self.0.clone());
+        for e in &mut entries {
+            let key = String::from_utf8_lossy(e.key);
+            let key = if e.nth > 1 {
+                format!("{key}@{}", e.nth)
             } else {
                 key.into_owned()
             };
-            if k == b"key" {
-                if matches!(f.value(), Value::Null) {
-                    m.serialize_entry(&key, &None::<&str>)?;
-                } else {
-                    let keys: Vec<_> = f.keys().collect();
-                    m.serialize_entry(&key, &List(&keys))?;
+            match e.value {
+                EntryValue::Bytes(b) => m.serialize_entry(&key, &Bytes(&b))?,
+                EntryValue::Null => m.serialize_entry(&key, &None::<&str>)?,
+                EntryValue::Keys(keys) => {
+                    let keys: Vec<_> = keys.collect();
+                    m.serialize_entry(&key, &List(&keys))?
                 }
-                continue;
-            }
-            match f.value() {
-                Value::Bytes(b) => m.serialize_entry(&key, &Bytes(&b))?,
-                Value::Null | Value::Unknown | Value::Unset => {
-                    m.serialize_entry(&key, &None::<&str>)?
-                }
-                Value::Nested(n) => m.serialize_entry(&key, &FieldsMap(n))?,
+                EntryValue::Nested(n) => m.serialize_entry(&key, &FieldsMap(n))?,
             }
         }
-        if !tokens.is_empty() {
-            let t: Vec<Bytes> = tokens.into_iter().map(Bytes).collect();
+        if !entries.tokens().is_empty() {
+            let t: Vec<Bytes> = entries.tokens().iter().map(|t| Bytes(t)).collect();
             m.serialize_entry("_tokens", &t)?;
         }
         m.end()

@@ -209,10 +209,7 @@ impl<'a> Field<'a> {
     /// The keys of a `key` field: one or more, separated by byte 0x01 in the
     /// decoded value. Empty for `key=(null)`.
     pub fn keys(&self) -> Keys<'a> {
-        Keys {
-            value: self.bytes(),
-            pos: 0,
-        }
+        Keys::of(self.bytes())
     }
 }
 
@@ -221,6 +218,13 @@ impl<'a> Field<'a> {
 pub struct Keys<'a> {
     value: Option<Cow<'a, [u8]>>,
     pos: usize,
+}
+
+impl<'a> Keys<'a> {
+    /// The keys in an already decoded `key` value (none for `None`).
+    pub(crate) fn of(value: Option<Cow<'a, [u8]>>) -> Keys<'a> {
+        Keys { value, pos: 0 }
+    }
 }
 
 impl<'a> Iterator for Keys<'a> {
