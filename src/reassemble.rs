@@ -28,7 +28,6 @@
 //! `max_event_records` records / `max_event_bytes` bytes, `late_memory`
 //! remembered keys, and a bounded list of missing serials.
 
-use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 
@@ -365,12 +364,7 @@ impl Reassembler {
                 self.slots.len() - 1
             }
         };
-        match self.index.entry(key) {
-            Entry::Vacant(v) => {
-                v.insert(i);
-            }
-            Entry::Occupied(_) => unreachable!("key checked absent above"),
-        }
+        self.index.insert(key, i);
         self.order.push_back((i, self.gen));
         if self.order.len() > 2 * self.cfg.max_in_flight + 64 {
             self.compact_order();
