@@ -15,13 +15,14 @@
 //! `auditstream::json`. A one-line summary goes to stderr.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, BufRead, BufReader, Write};
 use std::process::ExitCode;
 
 use auditstream::json::{write_event, write_record, JsonOptions};
-use auditstream::reassemble::{Reassembler, Stats};
-use auditstream::source::capture::CaptureReader;
+use auditstream::reassemble::Stats;
+use auditstream::source::capture::{CaptureEvents, CaptureReader};
 use auditstream::source::log::{LineReader, LogEvents};
+use auditstream::source::{Events, RecordInput};
 use auditstream::{Error, Record};
 
 const BUF: usize = 1 << 20;
@@ -103,13 +104,12 @@ fn log_records(o: &Opts, out: &mut impl Write, sum: &mut Summary) -> io::Result<
     Ok(())
 }
 
-fn log_events(o: &Opts, out: &mut impl Write, sum: &mut Summary) -> io::Result<()> {
-    let inputs = o
-        .files
-        .iter()
-        .map(|f| open(f))
-        .collect::<io::Result<Vec<_>>>()?;
-    let mut events = LogEvents::with_config(inputs, Default::default());
+fn events<I: RecordInput>(
+    mut events: Events<I>,
+    o: &Opts,
+    out: &mut impl Write,
+    sum: &mut Summary,
+) -> io::Result<()> {
     let mut buf = Vec::with_capacity(1 << 16);
     while let Some(ev) = events.next_event() {
         match ev {
@@ -124,7 +124,8 @@ fn log_events(o: &Opts, out: &mut impl Write, sum: &mut Summary) -> io::Result<(
                 emit(out, &mut buf, o)?;
             }
             Err(Error::Parse { index, source, .. }) => {
-                report(sum, &format!("line {index}: {source}"))
+                let what = if o.netlink { "datagram" } else { "line" };
+                report(sum, &format!("{what} {index}: {source}"))
             }
             Err(Error::Io(e)) => return Err(e),
             Err(e) => report(sum, &e.to_string()),
@@ -136,53 +137,25 @@ fn log_events(o: &Opts, out: &mut impl Write, sum: &mut Summary) -> io::Result<(
     Ok(())
 }
 
-fn netlink(o: &Opts, out: &mut impl Write, sum: &mut Summary) -> io::Result<()> {
-    let mut re = Reassembler::default();
-    let mut buf = Vec::with_capacity(1 << 16);
-    let mut drain =
-        |re: &mut Reassembler, out: &mut dyn Write, sum: &mut Summary| -> io::Result<()> {
-            while let Some(ev) = re.pop() {
-                sum.events += 1;
-                if !o.stats {
-                    write_event(&mut buf, &ev, o.json);
-                    buf.push(b'\n');
-                    out.write_all(&buf)?;
-                    buf.clear();
-                } else {
-                    std::hint::black_box(ev.event());
-                }
-                re.recycle(ev);
-            }
-            Ok(())
-        };
+fn netlink_records(o: &Opts, out: &mut impl Write, sum: &mut Summary) -> io::Result<()> {
     let mut rbuf = Vec::with_capacity(1 << 16);
     for name in &o.files {
-        let mut cap = CaptureReader::new(open(name)? as Box<dyn Read>);
+        let mut cap = CaptureReader::new(open(name)?);
         while let Some(d) = cap.next_datagram()? {
             match Record::parse_netlink(d) {
                 Ok(rec) => {
                     sum.records += 1;
-                    if o.records {
-                        if o.stats {
-                            decode_all(&rec);
-                        } else {
-                            write_record(&mut rbuf, &rec, o.json);
-                        }
-                        emit(out, &mut rbuf, o)?;
+                    if o.stats {
+                        decode_all(&rec);
                     } else {
-                        re.push(&rec, None);
-                        drain(&mut re, out, sum)?;
+                        write_record(&mut rbuf, &rec, o.json);
                     }
+                    emit(out, &mut rbuf, o)?;
                 }
                 Err(e) => report(sum, &format!("{name}: datagram {}: {e}", cap.count())),
             }
         }
         sum.bytes += cap.bytes_read();
-    }
-    if !o.records {
-        re.finish();
-        drain(&mut re, out, sum)?;
-        sum.stats = *re.stats();
     }
     Ok(())
 }
@@ -214,12 +187,31 @@ fn main() -> ExitCode {
     let mut out = io::BufWriter::with_capacity(BUF, stdout.lock());
     let mut sum = Summary::default();
     let t0 = std::time::Instant::now();
-    let res = if o.netlink {
-        netlink(&o, &mut out, &mut sum)
-    } else if o.records {
-        log_records(&o, &mut out, &mut sum)
-    } else {
-        log_events(&o, &mut out, &mut sum)
+    let inputs = || {
+        o.files
+            .iter()
+            .map(|f| open(f))
+            .collect::<io::Result<Vec<_>>>()
+    };
+    let res = match (o.netlink, o.records) {
+        (true, true) => netlink_records(&o, &mut out, &mut sum),
+        (false, true) => log_records(&o, &mut out, &mut sum),
+        (true, false) => inputs().and_then(|i| {
+            events(
+                CaptureEvents::with_config(i, Default::default()),
+                &o,
+                &mut out,
+                &mut sum,
+            )
+        }),
+        (false, false) => inputs().and_then(|i| {
+            events(
+                LogEvents::with_config(i, Default::default()),
+                &o,
+                &mut out,
+                &mut sum,
+            )
+        }),
     };
     let res = res.and_then(|()| out.flush());
     let secs = t0.elapsed().as_secs_f64();

@@ -7,10 +7,9 @@ use std::io::BufReader;
 
 use auditstream::event::{Event, EventBuf, ExecEvent, SocketEvent};
 use auditstream::json::{write_event, JsonOptions};
-use auditstream::reassemble::Reassembler;
-use auditstream::source::capture::CaptureReader;
+use auditstream::source::capture::CaptureEvents;
 use auditstream::source::log::LogEvents;
-use auditstream::{Record, RecordType};
+use auditstream::RecordType;
 
 fn path(name: &str) -> String {
     format!("{}/testdata/{}", env!("CARGO_MANIFEST_DIR"), name)
@@ -22,16 +21,8 @@ fn log_events(name: &str) -> Vec<EventBuf> {
 }
 
 fn netlink_events(name: &str) -> Vec<EventBuf> {
-    let mut cap = CaptureReader::new(BufReader::new(File::open(path(name)).unwrap()));
-    let mut re = Reassembler::default();
-    let mut out = Vec::new();
-    while let Some(d) = cap.next_datagram().unwrap() {
-        re.push(&Record::parse_netlink(d).unwrap(), None);
-        out.extend(std::iter::from_fn(|| re.pop()));
-    }
-    re.finish();
-    out.extend(std::iter::from_fn(|| re.pop()));
-    out
+    let f = BufReader::new(File::open(path(name)).unwrap());
+    CaptureEvents::new(f).map(|e| e.unwrap()).collect()
 }
 
 fn json(ev: &EventBuf, opt: JsonOptions) -> String {

@@ -4,7 +4,11 @@
 
 use std::io::{self, Read};
 
+use super::log::LineRecord;
+use super::{Events, RecordInput};
 use crate::error::{ErrorKind, ParseError};
+use crate::reassemble::ReassemblerConfig;
+use crate::record::Record;
 
 /// Largest datagram accepted from a capture (a netlink audit message is at
 /// most 16 + 8970 bytes; control replies are smaller still).
@@ -63,6 +67,42 @@ impl<R: Read> CaptureReader<R> {
         self.count += 1;
         self.bytes += 4 + n as u64;
         Ok(Some(&self.buf))
+    }
+}
+
+impl<R: Read> RecordInput for CaptureReader<R> {
+    fn next_input_record(&mut self) -> Option<io::Result<LineRecord<'_>>> {
+        match self.next_datagram() {
+            Err(e) => Some(Err(e)),
+            Ok(None) => None,
+            Ok(Some(d)) => Some(Ok(Record::parse_netlink(d).map_err(|e| (e, d)))),
+        }
+    }
+
+    fn position(&self) -> u64 {
+        self.count
+    }
+
+    fn bytes_read(&self) -> u64 {
+        self.bytes
+    }
+}
+
+/// Events from netlink capture files (one or more, read in order as one
+/// stream), joined on event time as [`LogEvents`](super::log::LogEvents)
+/// joins log lines. A datagram that does not parse (or is no audit record)
+/// is reported as an [`Error::Parse`](crate::Error::Parse) with its number.
+pub type CaptureEvents<R> = Events<CaptureReader<R>>;
+
+impl<R: Read> Events<CaptureReader<R>> {
+    /// Events of one capture.
+    pub fn new(input: R) -> Self {
+        Self::with_config([input], ReassemblerConfig::default())
+    }
+
+    /// Events of several captures read in order, with these reassembly limits.
+    pub fn with_config(inputs: impl IntoIterator<Item = R>, cfg: ReassemblerConfig) -> Self {
+        Events::from_inputs(inputs.into_iter().map(CaptureReader::new), cfg)
     }
 }
 

@@ -4,9 +4,9 @@ use std::io::{self, BufRead, ErrorKind as IoErrorKind};
 
 use memchr::memchr;
 
-use crate::error::{Error, ErrorKind, ParseError};
-use crate::event::EventBuf;
-use crate::reassemble::{Reassembler, ReassemblerConfig, Stats};
+use super::{Events, RecordInput};
+use crate::error::{ErrorKind, ParseError};
+use crate::reassemble::ReassemblerConfig;
 use crate::record::Record;
 
 /// A parsed line, or why it did not parse and its bytes.
@@ -114,7 +114,7 @@ impl<R: BufRead> LineReader<R> {
 }
 
 /// Events from audit.log input: records parsed line by line and joined by a
-/// [`Reassembler`] on event time.
+/// [`Reassembler`](crate::reassemble::Reassembler) on event time.
 ///
 /// Several inputs (a rotated set: `audit.log.3`, ..., `audit.log`) are read
 /// in the order given, as one stream; see [`rotated_set`]. A line that does
@@ -138,146 +138,40 @@ impl<R: BufRead> LineReader<R> {
 /// assert_eq!(s.sockaddr().unwrap().to_string(), "127.0.0.1:80");
 /// assert_eq!(s.syscall.errno(), Some("ECONNREFUSED"));
 /// ```
-pub struct LogEvents<R> {
-    inputs: std::collections::VecDeque<R>,
-    lines: Option<LineReader<R>>,
-    re: Reassembler,
-    current: Option<EventBuf>,
-    line_base: u64,
-    bytes_base: u64,
-    errors: u64,
-    finished: bool,
-}
+pub type LogEvents<R> = Events<LineReader<R>>;
 
-impl<R: BufRead> LogEvents<R> {
-    /// Events of one input.
+impl<R: BufRead> Events<LineReader<R>> {
+    /// Events of one log.
     pub fn new(input: R) -> Self {
         Self::with_config([input], ReassemblerConfig::default())
     }
 
-    /// Events of several inputs read in order as one stream, with these
+    /// Events of several logs read in order as one stream, with these
     /// reassembly limits.
     pub fn with_config(inputs: impl IntoIterator<Item = R>, cfg: ReassemblerConfig) -> Self {
-        LogEvents {
-            inputs: inputs.into_iter().collect(),
-            lines: None,
-            re: Reassembler::new(cfg),
-            current: None,
-            line_base: 0,
-            bytes_base: 0,
-            errors: 0,
-            finished: false,
-        }
-    }
-
-    /// The reassembler's counters.
-    pub fn stats(&self) -> &Stats {
-        self.re.stats()
-    }
-
-    /// Lines that did not parse.
-    pub fn parse_errors(&self) -> u64 {
-        self.errors
-    }
-
-    /// Bytes read so far.
-    pub fn bytes_read(&self) -> u64 {
-        self.bytes_base + self.lines.as_ref().map_or(0, |l| l.bytes_read())
-    }
-
-    /// The next event, borrowed until the next call (its buffers are then
-    /// reused). `None` at the end of the input.
-    pub fn next_event(&mut self) -> Option<Result<&EventBuf, Error>> {
-        if let Some(done) = self.current.take() {
-            self.re.recycle(done);
-        }
-        match self.advance()? {
-            Ok(()) => self.current.as_ref().map(Ok),
-            Err(e) => Some(Err(e)),
-        }
-    }
-
-    /// Moves the next event into `current`.
-    fn advance(&mut self) -> Option<Result<(), Error>> {
-        loop {
-            if let Some(ev) = self.re.pop() {
-                self.current = Some(ev);
-                return Some(Ok(()));
-            }
-            if self.finished {
-                return None;
-            }
-            if let Err(e) = self.feed() {
-                return Some(Err(e));
-            }
-        }
-    }
-
-    /// Reads lines until the reassembler has output or the input ends.
-    fn feed(&mut self) -> Result<(), Error> {
-        loop {
-            let lines = match &mut self.lines {
-                Some(l) => l,
-                None => match self.inputs.pop_front() {
-                    Some(r) => self.lines.insert(LineReader::new(r)),
-                    None => {
-                        self.re.finish();
-                        self.finished = true;
-                        return Ok(());
-                    }
-                },
-            };
-            match lines.next_record() {
-                None => {
-                    self.line_base += lines.line_number();
-                    self.bytes_base += lines.bytes_read();
-                    self.lines = None;
-                }
-                Some(Err(e)) => {
-                    self.lines = None;
-                    return Err(Error::Io(e));
-                }
-                Some(Ok(Ok(rec))) if !rec.raw().ends_with(b"\n") => {
-                    // A log cut while auditd wrote its last line: the record
-                    // may be cut inside a value. Reported, not used.
-                    let raw = rec.raw().to_vec();
-                    self.errors += 1;
-                    return Err(Error::Parse {
-                        index: self.line_base + lines.line_number(),
-                        source: ParseError::new(ErrorKind::TruncatedLine, raw.len()),
-                        raw,
-                    });
-                }
-                Some(Ok(Ok(rec))) => {
-                    self.re.push(&rec, None);
-                    if self.re.has_output() {
-                        return Ok(());
-                    }
-                }
-                Some(Ok(Err((source, raw)))) => {
-                    let raw = raw.to_vec();
-                    self.errors += 1;
-                    return Err(Error::Parse {
-                        index: self.line_base + lines.line_number(),
-                        source,
-                        raw,
-                    });
-                }
-            }
-        }
+        Events::from_inputs(inputs.into_iter().map(LineReader::new), cfg)
     }
 }
 
-impl<R: BufRead> Iterator for LogEvents<R> {
-    type Item = Result<EventBuf, Error>;
+impl<R: BufRead> RecordInput for LineReader<R> {
+    fn next_input_record(&mut self) -> Option<io::Result<LineRecord<'_>>> {
+        match self.next_record()? {
+            // A log cut while auditd wrote its last line: the record may be
+            // cut inside a value. Reported, not used.
+            Ok(Ok(rec)) if !rec.raw().ends_with(b"\n") => Some(Ok(Err((
+                ParseError::new(ErrorKind::TruncatedLine, rec.raw().len()),
+                rec.raw(),
+            )))),
+            other => Some(other),
+        }
+    }
 
-    /// The next event, owned.
-    fn next(&mut self) -> Option<Result<EventBuf, Error>> {
-        self.current = None;
-        Some(match self.advance()? {
-            Ok(()) => Ok(self.current.take().expect("advance sets current")),
-            Err(e) => Err(e),
-        })
+    fn position(&self) -> u64 {
+        self.line_number()
+    }
+
+    fn bytes_read(&self) -> u64 {
+        LineReader::bytes_read(self)
     }
 }
 
@@ -331,6 +225,8 @@ mod tests {
             assert_eq!(r.bytes_read(), text.len() as u64);
         }
     }
+
+    use crate::error::Error;
 
     #[test]
     fn truncated_last_line_is_reported_and_the_event_still_comes_out() {
