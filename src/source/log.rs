@@ -118,7 +118,7 @@ impl<R: BufRead> LineReader<R> {
 ///
 /// Several inputs (a rotated set: `audit.log.3`, ..., `audit.log`) are read
 /// in the order given, as one stream; see [`rotated_set`]. A line that does
-/// not parse is reported once as an [`Error::Parse`] (with its line number and
+/// not parse is reported once as an [`Error::Parse`](crate::Error::Parse) (with its line number and
 /// bytes) and reading goes on with the next line. A last line without a
 /// newline (a log cut while auditd wrote it) is reported as
 /// [`ErrorKind::TruncatedLine`] and not used; the rest of its event still
