@@ -5,8 +5,8 @@
 
 use std::hint::black_box;
 
-use auditstream::event::Event;
-use auditstream::json::{write_event, JsonOptions};
+use auditstream::event::EventKind;
+use auditstream::output::json::{write_event, JsonOptions};
 use auditstream::source::log::LogEvents;
 mod common;
 
@@ -17,11 +17,11 @@ fn events(data: &[u8]) -> u64 {
     let mut n = 0;
     while let Some(e) = ev.next_event() {
         let e = e.expect("corpus parses");
-        match e.event() {
-            Event::Exec(x) => n += x.argv.len() as u64,
-            Event::Socket(s) => n += u64::from(s.sockaddr().is_some()),
-            Event::Other(r) => n += r.len() as u64,
-            Event::Lost(l) => n += l.count,
+        match e.event().kind {
+            EventKind::Exec(x) => n += x.argv.len() as u64,
+            EventKind::Socket(s) => n += u64::from(s.sockaddr().is_some()),
+            EventKind::Other(r) => n += r.len() as u64,
+            EventKind::Lost(l) => n += l.count,
         }
     }
     n
@@ -32,7 +32,11 @@ fn json(data: &[u8]) -> usize {
     let mut out = Vec::with_capacity(1 << 20);
     let mut total = 0;
     while let Some(e) = ev.next_event() {
-        write_event(&mut out, e.expect("corpus parses"), JsonOptions::default());
+        write_event(
+            &mut out,
+            &e.expect("corpus parses").event(),
+            JsonOptions::default(),
+        );
         out.push(b'\n');
         if out.len() > 1 << 20 {
             total += out.len();

@@ -22,7 +22,7 @@ mod tail {
     use std::sync::{Arc, OnceLock};
 
     use auditstream::event::EventBuf;
-    use auditstream::json::{write_event, JsonOptions};
+    use auditstream::output::json::{write_event, JsonOptions};
     use auditstream::source::netlink::{
         AuditSocket, LiveConfig, LiveEvents, LiveStats, Mode, NetlinkError,
     };
@@ -78,7 +78,7 @@ mod tail {
 
     fn write(out: &mut impl Write, line: &mut Vec<u8>, ev: &EventBuf, opt: JsonOptions) -> bool {
         line.clear();
-        write_event(line, ev, opt);
+        write_event(line, &ev.event(), opt);
         line.push(b'\n');
         out.write_all(line).is_ok()
     }

@@ -10,15 +10,26 @@
 //! datagrams (`[u32 LE length][nlmsghdr + payload]`); `-` is stdin. Several
 //! files are read in order as one stream (oldest first for a rotated set).
 //! `--stats` parses and reassembles without writing JSON (with `--records`:
-//! parses and decodes every field). `--hex-bytes`
-//! writes byte strings as lowercase hex. The JSON format is documented in
-//! `auditstream::json`. A one-line summary goes to stderr.
+//! parses and decodes every field). `--hex-bytes` writes byte strings as
+//! lowercase hex. The JSON format is documented in `auditstream::output`.
+//!
+//! Lines (datagrams) that do not parse are reported on stderr with their file
+//! and line number (the first 10; all are counted) and skipped; the events
+//! around them still come out. A one-line summary goes to stderr at the end,
+//! also after an error.
+//!
+//! Exit status:
+//! - 0: every input was read to its end and every line parsed;
+//! - 1: every input was read, but some lines or datagrams were rejected
+//!   (the summary's `errors`);
+//! - 2: a usage error, or an input could not be opened or read (the other
+//!   inputs are still read), or the output could not be written.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
 use std::process::ExitCode;
 
-use auditstream::json::{write_event, write_record, JsonOptions};
+use auditstream::output::json::{write_event, write_record, JsonOptions};
 use auditstream::reassemble::Stats;
 use auditstream::source::capture::{CaptureEvents, CaptureReader};
 use auditstream::source::log::{LineReader, LogEvents};
@@ -41,9 +52,29 @@ struct Opts {
 struct Summary {
     records: u64,
     events: u64,
+    /// Lines or datagrams rejected.
     errors: u64,
+    /// Inputs that could not be opened or read.
+    failed_inputs: u64,
     bytes: u64,
     stats: Stats,
+}
+
+impl Summary {
+    fn reject(&mut self, what: &str) {
+        self.errors += 1;
+        if self.errors <= SHOW_ERRORS {
+            eprintln!("audit2json: {what}");
+        }
+        if self.errors == SHOW_ERRORS + 1 {
+            eprintln!("audit2json: (further errors are counted, not shown)");
+        }
+    }
+
+    fn input_failed(&mut self, name: &str, e: &io::Error) {
+        self.failed_inputs += 1;
+        eprintln!("audit2json: {name}: {e}");
+    }
 }
 
 fn open(name: &str) -> io::Result<Box<dyn BufRead>> {
@@ -54,11 +85,16 @@ fn open(name: &str) -> io::Result<Box<dyn BufRead>> {
     })
 }
 
-fn report(sum: &mut Summary, what: &str) {
-    sum.errors += 1;
-    if sum.errors <= SHOW_ERRORS {
-        eprintln!("audit2json: {what}");
+/// Opens every input; those that fail are reported and left out.
+fn open_all(o: &Opts, sum: &mut Summary) -> Vec<(String, Box<dyn BufRead>)> {
+    let mut out = Vec::new();
+    for name in &o.files {
+        match open(name) {
+            Ok(r) => out.push((name.clone(), r)),
+            Err(e) => sum.input_failed(name, &e),
+        }
     }
+    out
 }
 
 /// Writes one line to `out` unless `--stats`.
@@ -68,6 +104,10 @@ fn emit(out: &mut impl Write, buf: &mut Vec<u8>, o: &Opts) -> io::Result<()> {
         out.write_all(buf)?;
     }
     buf.clear();
+    if buf.capacity() > BUF {
+        // one huge event does not keep its buffer
+        *buf = Vec::with_capacity(1 << 16);
+    }
     Ok(())
 }
 
@@ -78,24 +118,32 @@ fn decode_all(rec: &Record<'_>) {
     }
 }
 
+fn one_record(rec: &Record<'_>, o: &Opts, buf: &mut Vec<u8>, sum: &mut Summary) {
+    sum.records += 1;
+    if o.stats {
+        decode_all(rec);
+    } else {
+        write_record(buf, rec, o.json);
+    }
+}
+
 fn log_records(o: &Opts, out: &mut impl Write, sum: &mut Summary) -> io::Result<()> {
     let mut buf = Vec::with_capacity(1 << 16);
-    for name in &o.files {
-        let mut lines = LineReader::new(open(name)?);
+    for (name, input) in open_all(o, sum) {
+        let mut lines = LineReader::new(input);
         while let Some(r) = lines.next_record() {
-            match r? {
-                Ok(rec) => {
-                    sum.records += 1;
-                    if o.stats {
-                        decode_all(&rec);
-                    } else {
-                        write_record(&mut buf, &rec, o.json);
-                    }
+            match r {
+                Ok(Ok(rec)) => {
+                    one_record(&rec, o, &mut buf, sum);
                     emit(out, &mut buf, o)?;
                 }
-                Err((e, _)) => {
+                Ok(Err((e, _))) => {
                     let n = lines.line_number();
-                    report(sum, &format!("{name}:{n}: {e}"));
+                    sum.reject(&format!("{name}:{n}: {e}"));
+                }
+                Err(e) => {
+                    sum.input_failed(&format!("{name}:{}", lines.line_number() + 1), &e);
+                    break;
                 }
             }
         }
@@ -104,60 +152,76 @@ fn log_records(o: &Opts, out: &mut impl Write, sum: &mut Summary) -> io::Result<
     Ok(())
 }
 
-fn events<I: RecordInput>(
-    mut events: Events<I>,
-    o: &Opts,
-    out: &mut impl Write,
-    sum: &mut Summary,
-) -> io::Result<()> {
-    let mut buf = Vec::with_capacity(1 << 16);
-    while let Some(ev) = events.next_event() {
-        match ev {
-            Ok(ev) => {
-                sum.events += 1;
-                if !o.stats {
-                    write_event(&mut buf, ev, o.json);
-                } else {
-                    // Build the structured event all the same: --stats measures it.
-                    std::hint::black_box(ev.event());
-                }
-                emit(out, &mut buf, o)?;
-            }
-            Err(Error::Parse { index, source, .. }) => {
-                let what = if o.netlink { "datagram" } else { "line" };
-                report(sum, &format!("{what} {index}: {source}"))
-            }
-            Err(Error::Io(e)) => return Err(e),
-            Err(e) => report(sum, &e.to_string()),
-        }
-    }
-    sum.stats = *events.stats();
-    sum.records = sum.stats.records;
-    sum.bytes = events.bytes_read();
-    Ok(())
-}
-
 fn netlink_records(o: &Opts, out: &mut impl Write, sum: &mut Summary) -> io::Result<()> {
-    let mut rbuf = Vec::with_capacity(1 << 16);
-    for name in &o.files {
-        let mut cap = CaptureReader::new(open(name)?);
-        while let Some(d) = cap.next_datagram()? {
-            match Record::parse_netlink(d) {
-                Ok(rec) => {
-                    sum.records += 1;
-                    if o.stats {
-                        decode_all(&rec);
-                    } else {
-                        write_record(&mut rbuf, &rec, o.json);
+    let mut buf = Vec::with_capacity(1 << 16);
+    for (name, input) in open_all(o, sum) {
+        let mut cap = CaptureReader::new(input);
+        loop {
+            match cap.next_datagram() {
+                Ok(Some(d)) => match Record::parse_netlink(d) {
+                    Ok(rec) => {
+                        one_record(&rec, o, &mut buf, sum);
+                        emit(out, &mut buf, o)?;
                     }
-                    emit(out, &mut rbuf, o)?;
+                    Err(e) => sum.reject(&format!("{name}: datagram {}: {e}", cap.count())),
+                },
+                Ok(None) => break,
+                Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+                    // framing lost: a rejected datagram, and the end of this file
+                    sum.reject(&format!("{name}: datagram {}: {e}", cap.count()));
                 }
-                Err(e) => report(sum, &format!("{name}: datagram {}: {e}", cap.count())),
+                Err(e) => {
+                    sum.input_failed(name.as_str(), &e);
+                    break;
+                }
             }
         }
         sum.bytes += cap.bytes_read();
     }
     Ok(())
+}
+
+fn events<I: RecordInput>(
+    mut events: Events<I>,
+    names: &[String],
+    o: &Opts,
+    out: &mut impl Write,
+    sum: &mut Summary,
+) -> io::Result<()> {
+    let mut buf = Vec::with_capacity(1 << 16);
+    let what = if o.netlink { "datagram" } else { "line" };
+    let name = |i: usize| names.get(i).map_or("?", String::as_str);
+    let mut res = Ok(());
+    while let Some(ev) = events.next_event() {
+        match ev {
+            Ok(ev) => {
+                sum.events += 1;
+                let event = ev.event();
+                if o.stats {
+                    // --stats measures building the structured event
+                    std::hint::black_box(&event);
+                } else {
+                    write_event(&mut buf, &event, o.json);
+                }
+                if let Err(e) = emit(out, &mut buf, o) {
+                    res = Err(e);
+                    break;
+                }
+            }
+            Err(Error::Parse {
+                input,
+                index,
+                source,
+                ..
+            }) => sum.reject(&format!("{}: {what} {index}: {source}", name(input))),
+            Err(Error::Io(e)) => sum.input_failed(name(events.input_number()), &e),
+            Err(e) => sum.reject(&e.to_string()),
+        }
+    }
+    sum.stats = *events.stats();
+    sum.records = sum.stats.records;
+    sum.bytes = events.bytes_read();
+    res
 }
 
 fn usage() -> ExitCode {
@@ -187,31 +251,19 @@ fn main() -> ExitCode {
     let mut out = io::BufWriter::with_capacity(BUF, stdout.lock());
     let mut sum = Summary::default();
     let t0 = std::time::Instant::now();
-    let inputs = || {
-        o.files
-            .iter()
-            .map(|f| open(f))
-            .collect::<io::Result<Vec<_>>>()
-    };
     let res = match (o.netlink, o.records) {
         (true, true) => netlink_records(&o, &mut out, &mut sum),
         (false, true) => log_records(&o, &mut out, &mut sum),
-        (true, false) => inputs().and_then(|i| {
-            events(
-                CaptureEvents::with_config(i, Default::default()),
-                &o,
-                &mut out,
-                &mut sum,
-            )
-        }),
-        (false, false) => inputs().and_then(|i| {
-            events(
-                LogEvents::with_config(i, Default::default()),
-                &o,
-                &mut out,
-                &mut sum,
-            )
-        }),
+        (netlink, false) => {
+            let (names, inputs): (Vec<_>, Vec<_>) = open_all(&o, &mut sum).into_iter().unzip();
+            if netlink {
+                let ev = CaptureEvents::with_config(inputs, Default::default());
+                events(ev, &names, &o, &mut out, &mut sum)
+            } else {
+                let ev = LogEvents::with_config(inputs, Default::default());
+                events(ev, &names, &o, &mut out, &mut sum)
+            }
+        }
     };
     let res = res.and_then(|()| out.flush());
     let secs = t0.elapsed().as_secs_f64();
@@ -230,12 +282,13 @@ fn main() -> ExitCode {
         sum.events as f64 / secs,
     );
     match res {
-        Ok(()) => ExitCode::SUCCESS,
         // A closed pipe (| head) is a normal end.
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("audit2json: {e}");
-            ExitCode::FAILURE
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            eprintln!("audit2json: writing the output: {e}");
+            ExitCode::from(2)
         }
+        _ if sum.failed_inputs > 0 => ExitCode::from(2),
+        _ if sum.errors > 0 => ExitCode::from(1),
+        _ => ExitCode::SUCCESS,
     }
 }

@@ -22,7 +22,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use auditstream::event::Event;
+use auditstream::event::EventKind;
 use auditstream::source::netlink::{LiveConfig, LiveEvents, Mode, Rule};
 
 struct Opts {
@@ -165,7 +165,7 @@ fn run_auditstream(o: &Opts) -> Outcome {
     while let Some(ev) = live.next_event() {
         let ev = ev.expect("receive");
         out.events += 1;
-        if let Event::Exec(e) = ev.event() {
+        if let EventKind::Exec(e) = ev.event().kind {
             if e.argv
                 .get(1)
                 .is_some_and(|a| a.as_ref() == marker.as_bytes())
@@ -185,7 +185,7 @@ fn run_auditstream(o: &Opts) -> Outcome {
     let closing = live.close().expect("close and restore");
     for ev in &closing {
         drained += 1;
-        if let Event::Exec(e) = ev.event() {
+        if let EventKind::Exec(e) = ev.event().kind {
             if e.argv
                 .get(1)
                 .is_some_and(|a| a.as_ref() == marker.as_bytes())

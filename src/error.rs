@@ -17,8 +17,8 @@ pub enum ErrorKind {
     BadNode,
     /// The `type=` field of a log line is missing.
     MissingType,
-    /// `type=` holds a name that is not a known record type, or a malformed
-    /// `UNKNOWN[n]`.
+    /// `type=` is empty. (A name this crate does not know is kept, see
+    /// [`RecordType::UNRECOGNIZED`](crate::RecordType::UNRECOGNIZED).)
     UnknownTypeName,
     /// The `msg=audit(` header is missing.
     MissingHeader,
@@ -28,7 +28,7 @@ pub enum ErrorKind {
     BadMilliseconds,
     /// The serial is not a number that fits in 32 bits.
     BadSerial,
-    /// The header does not end with `):`.
+    /// The header does not end with `):` (or auditd 2.x's `)` and a space).
     UnterminatedHeader,
     /// A netlink datagram shorter than its 16-byte `nlmsghdr`.
     ShortDatagram,
@@ -40,6 +40,13 @@ pub enum ErrorKind {
     /// The last line of a log has no newline: a record cut while it was
     /// written (its values may be cut too), not parsed.
     TruncatedLine,
+    /// A log line longer than the reader's maximum: its first maximum bytes
+    /// are kept with the error, the rest skipped, not parsed.
+    LineTooLong,
+    /// A capture file's length prefix says more than
+    /// [`MAX_CAPTURE_DATAGRAM`](crate::source::capture::MAX_CAPTURE_DATAGRAM):
+    /// not a capture, or a corrupt one; the rest of it cannot be framed.
+    OversizedDatagram,
 }
 
 impl fmt::Display for ErrorKind {
@@ -48,7 +55,7 @@ impl fmt::Display for ErrorKind {
             ErrorKind::Empty => "empty record",
             ErrorKind::BadNode => "malformed node= prefix",
             ErrorKind::MissingType => "missing type=",
-            ErrorKind::UnknownTypeName => "unknown record type name",
+            ErrorKind::UnknownTypeName => "empty record type name",
             ErrorKind::MissingHeader => "missing msg=audit( header",
             ErrorKind::BadSeconds => "bad seconds in audit() header",
             ErrorKind::BadMilliseconds => "bad milliseconds in audit() header",
@@ -58,6 +65,10 @@ impl fmt::Display for ErrorKind {
             ErrorKind::NotARecord => "netlink message is not an audit record",
             ErrorKind::TruncatedCapture => "capture file ends inside a datagram",
             ErrorKind::TruncatedLine => "last line has no newline (cut while written)",
+            ErrorKind::LineTooLong => "line longer than the maximum (cut, not parsed)",
+            ErrorKind::OversizedDatagram => {
+                "datagram length over the maximum (not a capture, or corrupt)"
+            }
         })
     }
 }
@@ -83,10 +94,14 @@ impl ParseError {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// A record did not parse: where (the 1-based line number of a log, or
-    /// datagram number of a capture), why, and its bytes.
-    #[error("record {index}: {source}")]
+    /// A record did not parse: where (which input, and the 1-based line
+    /// number of a log or datagram number of a capture in it), why, and its
+    /// bytes.
+    #[error("input {input}, record {index}: {source}")]
     Parse {
+        /// 0-based number of the input (of those a reader was given, in
+        /// order).
+        input: usize,
         /// 1-based line or datagram number in its input.
         index: u64,
         /// The parse error itself.

@@ -12,14 +12,14 @@
 //! # From a log file
 //!
 //! ```
-//! use auditstream::event::Event;
+//! use auditstream::event::EventKind;
 //! use auditstream::source::log::LogEvents;
 //!
 //! let log = std::fs::File::open("testdata/audit-raw.log")?;
 //! let mut events = LogEvents::new(std::io::BufReader::with_capacity(1 << 20, log));
 //! let mut execs = 0;
 //! while let Some(ev) = events.next_event() {
-//!     if let Event::Exec(e) = ev?.event() {
+//!     if let EventKind::Exec(e) = ev?.event().kind {
 //!         execs += 1;
 //!         assert!(e.syscall.name().unwrap().starts_with("execve"));
 //!     }
@@ -57,14 +57,16 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+mod bytes;
 pub mod decode;
 pub mod error;
 pub mod event;
-pub mod json;
+pub mod output;
 pub mod reassemble;
 pub mod record;
 pub mod source;
 pub mod tables;
 
+pub use bytes::BStr;
 pub use error::{Error, ErrorKind, ParseError};
 pub use record::{EventId, Field, Fields, Record, RecordBuf, RecordType, Timestamp, Value};

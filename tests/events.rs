@@ -5,8 +5,8 @@
 use std::fs::File;
 use std::io::BufReader;
 
-use auditstream::event::{Event, EventBuf, ExecEvent, SocketEvent};
-use auditstream::json::{write_event, JsonOptions};
+use auditstream::event::{EventBuf, EventKind, ExecEvent, SocketEvent};
+use auditstream::output::json::{write_event, JsonOptions};
 use auditstream::source::capture::CaptureEvents;
 use auditstream::source::log::LogEvents;
 use auditstream::RecordType;
@@ -27,7 +27,7 @@ fn netlink_events(name: &str) -> Vec<EventBuf> {
 
 fn json(ev: &EventBuf, opt: JsonOptions) -> String {
     let mut v = Vec::new();
-    write_event(&mut v, ev, opt);
+    write_event(&mut v, &ev.event(), opt);
     String::from_utf8(v).expect("JSON is UTF-8")
 }
 
@@ -87,8 +87,8 @@ fn without_enriched(s: &str) -> serde_json::Value {
 
 fn execs(evs: &[EventBuf]) -> Vec<ExecEvent<'static>> {
     evs.iter()
-        .filter_map(|e| match e.event() {
-            Event::Exec(x) => Some(x.into_owned()),
+        .filter_map(|e| match e.event().kind {
+            EventKind::Exec(x) => Some(x.into_owned()),
             _ => None,
         })
         .collect()
@@ -96,8 +96,8 @@ fn execs(evs: &[EventBuf]) -> Vec<ExecEvent<'static>> {
 
 fn sockets(evs: &[EventBuf]) -> Vec<SocketEvent<'static>> {
     evs.iter()
-        .filter_map(|e| match e.event() {
-            Event::Socket(x) => Some(x.into_owned()),
+        .filter_map(|e| match e.event().kind {
+            EventKind::Socket(x) => Some(x.into_owned()),
             _ => None,
         })
         .collect()
@@ -302,7 +302,9 @@ fn json_byte_strings_round_trip() {
     let evs = log_events("audit-raw.log");
     let mut checked = 0;
     for ev in &evs {
-        let Event::Exec(e) = ev.event() else { continue };
+        let EventKind::Exec(e) = ev.event().kind else {
+            continue;
+        };
         for hex in [false, true] {
             let text = json(ev, JsonOptions { hex_bytes: hex });
             let v: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");

@@ -7,7 +7,7 @@
 use std::fs;
 use std::path::Path;
 
-use auditstream::json::{write_event, write_record, JsonOptions};
+use auditstream::output::json::{write_event, write_record, JsonOptions};
 use auditstream::source::log::{LineReader, LogEvents};
 
 fn render(log: &[u8]) -> [(String, Vec<u8>); 3] {
@@ -22,7 +22,7 @@ fn render(log: &[u8]) -> [(String, Vec<u8>); 3] {
         let mut out = Vec::new();
         let mut ev = LogEvents::new(log);
         while let Some(e) = ev.next_event() {
-            write_event(&mut out, e.unwrap(), opt);
+            write_event(&mut out, &e.unwrap().event(), opt);
             out.push(b'\n');
         }
         out

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use auditstream::decode::SockAddr;
-use auditstream::event::{Event, EventBuf, LossSource};
+use auditstream::event::{EventBuf, EventKind, LossSource};
 use auditstream::source::netlink::{
     recv_buffer, AuditSession, AuditSocket, LiveConfig, LiveEvents, Mode, Received, Rule,
 };
@@ -224,8 +224,8 @@ impl Seen {
     fn see(&mut self, w: &Workload, ev: &EventBuf) {
         self.events += 1;
         let me = std::process::id();
-        match ev.event() {
-            Event::Exec(x) => {
+        match ev.event().kind {
+            EventKind::Exec(x) => {
                 let marked = x
                     .argv
                     .iter()
@@ -248,7 +248,7 @@ impl Seen {
                     _ => self.unexpected.push(format!("{x:?}")),
                 }
             }
-            Event::Socket(s) => {
+            EventKind::Socket(s) => {
                 let (Some(pid), Some(k)) = (
                     s.syscall.pid,
                     s.sockaddr().and_then(|a| key(s.op.name(), a)),
@@ -257,7 +257,7 @@ impl Seen {
                 };
                 *self.sockets.entry(pid).or_default().entry(k).or_default() += 1;
             }
-            Event::Lost(l) => self.lost.push(format!("{l:?} at {:?}", ev.id())),
+            EventKind::Lost(l) => self.lost.push(format!("{l:?} at {:?}", ev.id())),
             _ => {}
         }
     }
@@ -459,7 +459,7 @@ fn kernel_lost_counter_becomes_loss_events() {
     });
     let mut reported = 0;
     let mut count = |ev: &EventBuf| {
-        if let Event::Lost(l) = ev.event() {
+        if let EventKind::Lost(l) = ev.event().kind {
             assert_eq!(l.source, LossSource::Kernel, "{l:?}");
             reported += l.count;
         }

@@ -2,7 +2,7 @@
 //! timeouts, window eviction, late records, serial roll-over, DAEMON serials,
 //! and a hostile stream that never completes.
 
-use auditstream::event::{Event, EventBuf, LossSource};
+use auditstream::event::{EventBuf, EventKind, LossSource};
 use auditstream::reassemble::{Reassembler, ReassemblerConfig};
 use auditstream::Record;
 
@@ -52,7 +52,7 @@ fn interleaved_events_leave_as_soon_as_complete() {
     push(&mut re, &line("PROCTITLE", 1000, 1, "proctitle=\"one\""));
     let evs = drain(&mut re);
     assert_eq!(serials(&evs), vec![1]);
-    let Event::Exec(e) = evs[0].event() else {
+    let EventKind::Exec(e) = evs[0].event().kind else {
         panic!()
     };
     assert_eq!(e.argv, vec![&b"one"[..]]);
@@ -141,7 +141,7 @@ fn event_without_syscall_is_incomplete() {
     push(&mut re, &line("PROCTITLE", 1000, 1, "proctitle=\"x\""));
     let evs = drain(&mut re);
     assert!(evs[0].flags().incomplete);
-    assert!(matches!(evs[0].event(), Event::Other(r) if r.len() == 2));
+    assert!(matches!(evs[0].event().kind, EventKind::Other(r) if r.len() == 2));
 }
 
 #[test]

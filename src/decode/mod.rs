@@ -1,10 +1,9 @@
 //! Typed decoders for field values: socket addresses, architectures and
-//! syscalls, errno numbers.
+//! syscalls. (errno names: [`Syscall::errno`](crate::event::Syscall::errno),
+//! [`tables::errno_name`](crate::tables::errno_name).)
 
 mod arch;
-mod errno;
 mod sockaddr;
 
 pub use arch::Arch;
-pub use errno::errno_name;
 pub use sockaddr::{Endian, Endpoint, SockAddr, SockAddrError, UnixAddr, MAX_SOCKADDR_LEN};

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use super::process::{own, Syscall};
+use super::syscall::{own, Syscall};
 use crate::record::{is_execve_arg, parse_decimal, Field, Record, RecordType};
 
 /// One execve/execveat.
@@ -92,15 +92,35 @@ fn parse_octal(s: &[u8]) -> Option<u32> {
     })
 }
 
+/// Most missing arguments an exec's argv is padded with (empty, and the event
+/// flagged `argv_complete: false`) when the EXECVE records skip indexes (a lost
+/// record). An argument further out is dropped (and flagged): indexes come from
+/// the input, and never size an allocation beyond the arguments really seen
+/// plus this many.
+pub const MAX_ARGV_HOLES: usize = 4096;
+
 /// Collects argv from EXECVE records: `aN`, and `aN_len` + `aN[i]` chunks that
 /// may continue in the next record.
-#[derive(Default)]
 pub(crate) struct ArgvBuilder<'a> {
     argc: Option<u32>,
     args: Vec<Option<Cow<'a, [u8]>>>,
     /// The argument being assembled from chunks, and the next chunk index.
     chunked: Option<(usize, usize)>,
+    /// Missing arguments that may still be padded.
+    holes_left: usize,
     broken: bool,
+}
+
+impl Default for ArgvBuilder<'_> {
+    fn default() -> Self {
+        ArgvBuilder {
+            argc: None,
+            args: Vec::new(),
+            chunked: None,
+            holes_left: MAX_ARGV_HOLES,
+            broken: false,
+        }
+    }
 }
 
 impl<'a> ArgvBuilder<'a> {
@@ -110,21 +130,35 @@ impl<'a> ArgvBuilder<'a> {
         }
     }
 
+    /// The slot of argument `n`, or `None` (and the argv flagged) when `n`
+    /// is past `argc` or further past the arguments seen than the padding
+    /// allows.
+    fn slot(&mut self, n: usize) -> Option<&mut Option<Cow<'a, [u8]>>> {
+        if self.argc.is_some_and(|c| n >= c as usize) {
+            self.broken = true;
+            return None;
+        }
+        if n >= self.args.len() {
+            let holes = n - self.args.len();
+            if holes > self.holes_left {
+                self.broken = true;
+                return None;
+            }
+            self.holes_left -= holes;
+            self.args.resize(n + 1, None);
+        }
+        Some(&mut self.args[n])
+    }
+
     fn add_field(&mut self, f: &Field<'a>) {
         let key = f.key();
         if key == b"argc" {
             self.argc = f.as_u64().and_then(|n| u32::try_from(n).ok());
             return;
         }
-        if !key.starts_with(b"a") {
-            return;
-        }
-        if key.ends_with(b"_len") {
-            // The declared length is of the logged text; the decoded chunks
-            // are what counts. Nothing to keep.
-            return;
-        }
         if !is_execve_arg(key) {
+            // argc, aN_len (the declared length is of the logged text; the
+            // decoded chunks are what counts), anything else
             return;
         }
         let digits = key[1..].iter().take_while(|c| c.is_ascii_digit()).count();
@@ -133,35 +167,29 @@ impl<'a> ArgvBuilder<'a> {
             self.broken = true;
             return;
         };
-        // Never let a corrupt index grow argv past argc (or, without argc,
-        // far past what was seen).
-        let beyond = match self.argc {
-            Some(c) => n >= c as usize,
-            None => n > self.args.len() + 65536,
+        let whole = digits + 1 == key.len();
+        // aN[i]: the chunk index
+        let idx = if whole {
+            0
+        } else {
+            parse_decimal(&key[2 + digits..key.len() - 1]).unwrap_or(u64::MAX)
         };
-        if beyond {
-            self.broken = true;
+        let chunked = self.chunked;
+        let Some(slot) = self.slot(n) else {
             return;
-        }
+        };
         let bytes = f.bytes().unwrap_or(Cow::Borrowed(&[]));
-        if n >= self.args.len() {
-            self.args.resize(n + 1, None);
-        }
-        if digits + 1 == key.len() {
-            // aN: a whole argument.
-            if self.args[n].is_some() {
-                self.broken = true;
-            }
-            self.args[n] = Some(bytes);
+        if whole {
+            let dup = slot.is_some();
+            *slot = Some(bytes);
+            self.broken |= dup;
             self.chunked = None;
             return;
         }
-        // aN[i]
-        let idx = parse_decimal(&key[2 + digits..key.len() - 1]).unwrap_or(u64::MAX);
-        match (&mut self.chunked, &mut self.args[n]) {
-            (Some((cn, next)), Some(acc)) if *cn == n && idx == *next as u64 => {
+        match (chunked, slot) {
+            (Some((cn, next)), Some(acc)) if cn == n && idx == next as u64 => {
                 acc.to_mut().extend_from_slice(&bytes);
-                *next += 1;
+                self.chunked = Some((n, next + 1));
             }
             (_, slot) if idx == 0 && slot.is_none() => {
                 *slot = Some(Cow::Owned(bytes.into_owned()));
@@ -191,7 +219,10 @@ impl<'a> ArgvBuilder<'a> {
 }
 
 impl<'a> ExecEvent<'a> {
-    pub(crate) fn build(syscall: Syscall<'a>, records: &[Record<'a>]) -> ExecEvent<'a> {
+    pub(crate) fn build(
+        syscall: Syscall<'a>,
+        records: impl Iterator<Item = Record<'a>>,
+    ) -> ExecEvent<'a> {
         let mut argv = ArgvBuilder::default();
         let mut cwd = None;
         let mut proctitle = Vec::new();
@@ -201,10 +232,10 @@ impl<'a> ExecEvent<'a> {
             match r.record_type() {
                 RecordType::EXECVE => {
                     saw_execve = true;
-                    argv.add_record(r);
+                    argv.add_record(&r);
                 }
                 RecordType::CWD => cwd = r.get(b"cwd").and_then(|f| f.bytes()),
-                RecordType::PATH => paths.push(PathRecord::from_record(r)),
+                RecordType::PATH => paths.push(PathRecord::from_record(&r)),
                 RecordType::PROCTITLE => {
                     if let Some(t) = r.get(b"proctitle").and_then(|f| f.bytes()) {
                         proctitle = split_nul(t);
@@ -311,6 +342,28 @@ mod tests {
         let (_, v, ok) = argv(&["argc=1 a0=\"a\" a4294967295=\"x\""]);
         assert!(!ok);
         assert_eq!(v.len(), 1);
+        // Nor does a hostile argc with a far index (this aborted the process).
+        let (_, v, ok) = argv(&["argc=4294967295 a0=\"a\" a4294967294=\"x\""]);
+        assert!(!ok);
+        assert_eq!(v.len(), 1);
+        let (_, v, ok) = argv(&["argc=100000000 a99999999=\"x\""]);
+        assert!(!ok);
+        assert!(v.is_empty());
+        // Without argc, indexes stepping far apart are padded at most
+        // MAX_ARGV_HOLES in all.
+        let fields: String = (0..1000)
+            .map(|i| format!(" a{}=\"x\"", i * 65536))
+            .collect();
+        let (_, v, ok) = argv(&[fields.trim_start()]);
+        assert!(!ok);
+        assert!(v.len() <= 1000 + MAX_ARGV_HOLES, "{}", v.len());
+        // A lost record in the middle: the hole is padded, argv keeps positions.
+        let (_, v, ok) = argv(&["argc=5 a0=\"a\" a1=\"b\"", "a4=\"e\""]);
+        assert!(!ok);
+        assert_eq!(
+            v,
+            vec![b"a".to_vec(), b"b".to_vec(), vec![], vec![], b"e".to_vec()]
+        );
     }
 
     #[test]

@@ -3,21 +3,22 @@
 //!
 //! The reassembler emits [`EventBuf`]s, which own their records' bytes. An
 //! `EventBuf` gives its structured, borrowed view with [`EventBuf::event`]:
-//! an [`ExecEvent`] for execve/execveat, a [`SocketEvent`] for
+//! an [`Event`] with the header (time, serial, node, flags) and its
+//! [`EventKind`]: an [`ExecEvent`] for execve/execveat, a [`SocketEvent`] for
 //! connect/bind/accept/accept4, the records themselves for every other event,
-//! or a [`LostEvent`] for loss the stream could see.
+//! or a [`LostEvent`] for loss the stream could see. Build it once per event
+//! and hand it to the output formats ([`crate::output`]).
 
 mod exec;
-mod process;
-#[cfg(feature = "serde")]
-mod serde_impl;
 mod socket;
+mod syscall;
 
+use std::borrow::Cow;
 use std::fmt;
 
-pub use exec::{ExecEvent, PathRecord};
-pub use process::{SocketOp, Syscall, SyscallClass};
+pub use exec::{ExecEvent, PathRecord, MAX_ARGV_HOLES};
 pub use socket::SocketEvent;
+pub use syscall::{SocketOp, Syscall, SyscallClass};
 
 use crate::record::{EventId, Record, RecordType, Spans};
 
@@ -25,8 +26,8 @@ use crate::record::{EventId, Record, RecordType, Spans};
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct EventFlags {
-    /// Records are missing: evicted from a full window, or a syscall event
-    /// without its SYSCALL record.
+    /// Records are missing: evicted from a full window, cut at a size limit,
+    /// or a syscall event without its SYSCALL record.
     pub incomplete: bool,
     /// A record that arrived after its event had been emitted: a fragment,
     /// not joined to anything.
@@ -58,6 +59,12 @@ impl LossSource {
     }
 }
 
+impl fmt::Display for LossSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// Loss, surfaced in the stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -68,40 +75,118 @@ pub struct LostEvent {
     pub count: u64,
 }
 
-/// An event, borrowed from its [`EventBuf`].
+/// An event: its header and what it is. Borrowed from its [`EventBuf`]
+/// (see [`Event::into_owned`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Event<'a> {
+pub struct Event<'a> {
+    /// The time and serial of its records (of a loss event: of the record
+    /// that revealed the loss, or the default id).
+    pub id: EventId,
+    /// The `node=` name of its records, if they carry one.
+    pub node: Option<Cow<'a, [u8]>>,
+    /// How it was completed.
+    pub flags: EventFlags,
+    /// What it is.
+    pub kind: EventKind<'a>,
+}
+
+/// What an [`Event`] is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventKind<'a> {
     /// execve or execveat.
     Exec(ExecEvent<'a>),
     /// connect, bind, accept, accept4.
     Socket(SocketEvent<'a>),
     /// Any other event, with all its records (EOE excluded).
-    Other(Vec<Record<'a>>),
+    Other(Records<'a>),
     /// Loss.
     Lost(LostEvent),
 }
 
-impl Event<'_> {
+impl EventKind<'_> {
     /// `exec`, `socket`, `other` or `lost`.
-    pub fn kind(&self) -> &'static str {
+    pub fn name(&self) -> &'static str {
         match self {
-            Event::Exec(_) => "exec",
-            Event::Socket(_) => "socket",
-            Event::Other(_) => "other",
-            Event::Lost(_) => "lost",
+            EventKind::Exec(_) => "exec",
+            EventKind::Socket(_) => "socket",
+            EventKind::Other(_) => "other",
+            EventKind::Lost(_) => "lost",
         }
     }
 }
 
+impl Event<'_> {
+    /// An owned copy, independent of the [`EventBuf`] it was built from.
+    pub fn into_owned(self) -> Event<'static> {
+        Event {
+            id: self.id,
+            node: self.node.map(syscall::own),
+            flags: self.flags,
+            kind: match self.kind {
+                EventKind::Exec(e) => EventKind::Exec(e.into_owned()),
+                EventKind::Socket(s) => EventKind::Socket(s.into_owned()),
+                EventKind::Other(r) => EventKind::Other(r.into_owned()),
+                EventKind::Lost(l) => EventKind::Lost(l),
+            },
+        }
+    }
+}
+
+/// The records of an event, in arrival order, without copying them.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Records<'a> {
+    data: Cow<'a, [u8]>,
+    spans: Cow<'a, [Spans]>,
+}
+
+impl<'a> Records<'a> {
+    /// Number of records.
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// The records.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = Record<'_>> + '_ {
+        self.spans.iter().map(|s| Record::from_spans(&self.data, s))
+    }
+
+    /// The `i`-th record.
+    pub fn get(&self, i: usize) -> Option<Record<'_>> {
+        self.spans.get(i).map(|s| Record::from_spans(&self.data, s))
+    }
+
+    /// An owned copy.
+    pub fn into_owned(self) -> Records<'static> {
+        Records {
+            data: Cow::Owned(self.data.into_owned()),
+            spans: Cow::Owned(self.spans.into_owned()),
+        }
+    }
+}
+
+impl fmt::Debug for Records<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
 /// An event as the reassembler emits it: owns its records' bytes.
+///
+/// Cheap to move and to keep; [`event`](EventBuf::event) builds the
+/// structured view (call it once per event: it decodes).
 #[derive(Clone, PartialEq, Eq)]
 pub struct EventBuf {
-    pub(crate) id: EventId,
-    pub(crate) node: Option<(usize, usize)>,
-    pub(crate) data: Vec<u8>,
-    pub(crate) recs: Vec<Spans>,
-    pub(crate) flags: EventFlags,
-    pub(crate) lost: Option<LostEvent>,
+    id: EventId,
+    node: Option<(usize, usize)>,
+    data: Vec<u8>,
+    recs: Vec<Spans>,
+    flags: EventFlags,
+    lost: Option<LostEvent>,
 }
 
 impl EventBuf {
@@ -125,12 +210,30 @@ impl EventBuf {
         }
     }
 
+    /// A loss event on `node` (whose serials had the gap).
+    pub(crate) fn lost_on(source: LossSource, count: u64, id: EventId, node: &[u8]) -> EventBuf {
+        let mut ev = EventBuf::lost(source, count, id);
+        ev.data.extend_from_slice(node);
+        ev.node = Some((0, node.len()));
+        ev
+    }
+
     pub(crate) fn clear(&mut self) {
         self.data.clear();
         self.recs.clear();
         self.node = None;
         self.flags = EventFlags::default();
         self.lost = None;
+    }
+
+    /// Bytes of record text held (the in-flight memory it accounts for).
+    pub(crate) fn bytes(&self) -> usize {
+        self.data.len()
+    }
+
+    /// Bytes allocated for its buffers.
+    pub(crate) fn capacity_bytes(&self) -> usize {
+        self.data.capacity() + self.recs.capacity() * std::mem::size_of::<Spans>()
     }
 
     pub(crate) fn push_record(&mut self, r: &Record<'_>) {
@@ -142,6 +245,16 @@ impl EventBuf {
             self.node = sp.node;
         }
         self.recs.push(sp);
+    }
+
+    /// Marks records as missing.
+    pub(crate) fn set_incomplete(&mut self) {
+        self.flags.incomplete = true;
+    }
+
+    /// Marks the event as a late fragment.
+    pub(crate) fn set_late(&mut self) {
+        self.flags.late = true;
     }
 
     /// The event's time and serial.
@@ -179,13 +292,41 @@ impl EventBuf {
         self.recs.iter().map(|s| Record::from_spans(&self.data, s))
     }
 
-    /// The structured view.
+    /// The structured view: decodes the records (argv, addresses, paths).
     pub fn event(&self) -> Event<'_> {
-        if let Some(l) = self.lost {
-            return Event::Lost(l);
+        let kind = match self.lost {
+            Some(l) => EventKind::Lost(l),
+            None => self.kind(),
+        };
+        Event {
+            id: self.id,
+            node: self.node().map(Cow::Borrowed),
+            flags: self.flags,
+            kind,
         }
-        let records: Vec<Record<'_>> = self.records().collect();
-        build(records)
+    }
+
+    fn kind(&self) -> EventKind<'_> {
+        let other = || {
+            EventKind::Other(Records {
+                data: Cow::Borrowed(&self.data),
+                spans: Cow::Borrowed(&self.recs),
+            })
+        };
+        let Some(sc) = self
+            .records()
+            .find(|r| r.record_type() == RecordType::SYSCALL)
+        else {
+            return other();
+        };
+        let syscall = Syscall::from_record(&sc);
+        match syscall.class() {
+            SyscallClass::Exec => EventKind::Exec(ExecEvent::build(syscall, self.records())),
+            SyscallClass::Socket(op) => {
+                EventKind::Socket(SocketEvent::build(syscall, op, self.records()))
+            }
+            SyscallClass::Other => other(),
+        }
     }
 
     /// Whether a syscall event lacks its SYSCALL record.
@@ -200,25 +341,11 @@ impl EventBuf {
     }
 }
 
-fn build(records: Vec<Record<'_>>) -> Event<'_> {
-    let Some(sc) = records
-        .iter()
-        .find(|r| r.record_type() == RecordType::SYSCALL)
-    else {
-        return Event::Other(records);
-    };
-    let syscall = Syscall::from_record(sc);
-    match syscall.class() {
-        SyscallClass::Exec => Event::Exec(ExecEvent::build(syscall, &records)),
-        SyscallClass::Socket(op) => Event::Socket(SocketEvent::build(syscall, op, &records)),
-        SyscallClass::Other => Event::Other(records),
-    }
-}
-
 impl fmt::Debug for EventBuf {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("EventBuf")
             .field("id", &self.id)
+            .field("node", &self.node().map(crate::BStr))
             .field("flags", &self.flags)
             .field("lost", &self.lost)
             .field("records", &self.records().collect::<Vec<_>>())

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use super::exec::PathRecord;
-use super::process::{own, SocketOp, Syscall};
+use super::syscall::{own, SocketOp, Syscall};
 use crate::decode::{Endian, SockAddr, SockAddrError};
 use crate::record::{Record, RecordType};
 
@@ -25,7 +25,11 @@ pub struct SocketEvent<'a> {
 }
 
 impl<'a> SocketEvent<'a> {
-    pub(crate) fn build(syscall: Syscall<'a>, op: SocketOp, records: &[Record<'a>]) -> Self {
+    pub(crate) fn build(
+        syscall: Syscall<'a>,
+        op: SocketOp,
+        records: impl Iterator<Item = Record<'a>>,
+    ) -> Self {
         let endian = match syscall.arch {
             Some(a) if !a.is_little_endian() => Endian::Big,
             _ => Endian::Little,
@@ -39,7 +43,7 @@ impl<'a> SocketEvent<'a> {
                     addr = r.get(b"saddr").map(|f| SockAddr::from_hex(f.raw(), endian))
                 }
                 RecordType::CWD => cwd = r.get(b"cwd").and_then(|f| f.bytes()),
-                RecordType::PATH => paths.push(PathRecord::from_record(r)),
+                RecordType::PATH => paths.push(PathRecord::from_record(&r)),
                 _ => {}
             }
         }

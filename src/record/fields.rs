@@ -3,8 +3,9 @@
 //! Grammar (what the kernel, auditd and user-space writers produce):
 //! fields are separated by one or more spaces; a field is `key=value`, where the
 //! value is bare (up to the next space), double-quoted (`"..."`, up to the next
-//! `"`), single-quoted (`'...'`, the nested body of user-space messages, up to a
-//! `'` followed by a space or the end) or braced (`{ ... }`, up to a `}` followed
+//! `"`), single-quoted (`'...'`, the nested body of user-space messages, up to
+//! the last `'` of the body: the kernel writes `msg='...'` last, and the text
+//! inside comes from the sending process, which may put quotes in it) or braced (`{ ... }`, up to a `}` followed
 //! by a space or the end). A token without `=` (`avc:`, `denied`, `{ read }`,
 //! `for`) is kept as a field with an empty key. The old LOGIN form
 //! `old auid=1 new auid=2 old ses=3 new ses=4` reads as `old-auid`, `auid`,
@@ -13,7 +14,7 @@
 //! Nothing is lost: every byte of the body belongs to a field or to the spaces
 //! between fields, and an unterminated quote runs to the end of the body.
 
-use memchr::{memchr, memchr2};
+use memchr::{memchr, memchr2, memrchr};
 
 use super::types::RecordType;
 use super::value::Quote;
@@ -135,17 +136,12 @@ fn value_token(v: &[u8]) -> (&[u8], Quote, usize) {
     }
 }
 
-/// `'...'` closed by a `'` that ends the body or is followed by a space.
+/// `'...'` closed by the last `'` of the body (`v` runs to its end).
 fn single_quoted(v: &[u8]) -> (&[u8], usize) {
-    let mut from = 1;
-    while let Some(p) = memchr(b'\'', &v[from..]) {
-        let q = from + p;
-        if q + 1 == v.len() || v[q + 1] == b' ' {
-            return (&v[1..q], q + 1);
-        }
-        from = q + 1;
+    match memrchr(b'\'', &v[1..]) {
+        Some(q) => (&v[1..1 + q], q + 2),
+        None => (&v[1..], v.len()),
     }
-    (&v[1..], v.len())
 }
 
 /// `{ ... }` closed by a `}` that ends the body or is followed by a space; the
@@ -185,7 +181,7 @@ pub(crate) fn naive_fields(body: &[u8]) -> Vec<(Vec<u8>, Vec<u8>, Quote)> {
                         Some(c) => (&body[v + 1..c], Quote::Double, c + 1),
                         None => (&body[v + 1..], Quote::Double, n),
                     },
-                    Some(b'\'') => match find(v + 1, &|j| closes(j, b'\'')) {
+                    Some(b'\'') => match (v + 1..n).rev().find(|&j| body[j] == b'\'') {
                         Some(c) => (&body[v + 1..c], Quote::Single, c + 1),
                         None => (&body[v + 1..], Quote::Single, n),
                     },
@@ -260,6 +256,15 @@ mod tests {
                 ],
             ),
             (b"msg='it's here'", RecordType(1100), vec![t("msg", "it's here", Single)]),
+            // The sender's text may hold a quote followed by a space: msg='...'
+            // runs to the body's last quote.
+            (
+                b"pid=1 msg='op=x text=it' s here res=1'",
+                RecordType(1100),
+                vec![t("pid", "1", None), t("msg", "op=x text=it' s here res=1", Single)],
+            ),
+            (b"msg='open", RecordType(1100), vec![t("msg", "open", Single)]),
+            (b"msg=' ' x=1", RecordType(1100), vec![t("msg", " ", Single), t("x", "1", None)]),
             (
                 b"avc:  denied  { read write } for  pid=3",
                 RecordType(1400),

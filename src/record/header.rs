@@ -22,6 +22,10 @@ pub(crate) fn offset(whole: &[u8], rest: &[u8]) -> usize {
 
 /// Parses `audit(SEC.MSEC:SERIAL):` and the one space after it, if any.
 /// Returns the id and the rest (the body).
+///
+/// auditd 2.x wrote some of its own records without the colon
+/// (`msg=audit(1490239800.477:34) config changed, ...`), and ausearch reads
+/// them: `)` followed by a space or the end closes the header too.
 pub(crate) fn audit_header<'a>(
     whole: &'a [u8],
     i: &'a [u8],
@@ -50,9 +54,11 @@ pub(crate) fn audit_header<'a>(
     let serial = parse_decimal(serial)
         .and_then(|s| u32::try_from(s).ok())
         .ok_or_else(|| err(ErrorKind::BadSerial, i))?;
-    let (i, _) = tag::<_, _, ()>(&b"):"[..])
-        .parse(i)
-        .map_err(|_| err(ErrorKind::UnterminatedHeader, i))?;
+    let i = match i {
+        [b')', b':', rest @ ..] => rest,
+        [b')', rest @ ..] if matches!(rest.first(), None | Some(b' ')) => rest,
+        _ => return Err(err(ErrorKind::UnterminatedHeader, i)),
+    };
     let i = i.strip_prefix(b" ").unwrap_or(i);
     Ok((
         EventId {
@@ -67,6 +73,9 @@ pub(crate) fn audit_header<'a>(
 pub(crate) struct LineHeader<'a> {
     pub node: Option<&'a [u8]>,
     pub rtype: RecordType,
+    /// The `type=` name as written when it names no type this crate knows
+    /// (`rtype` is then [`RecordType::UNRECOGNIZED`]).
+    pub type_name: Option<&'a [u8]>,
     pub id: EventId,
     pub rest: &'a [u8],
 }
@@ -88,8 +97,16 @@ pub(crate) fn line_header(line: &[u8]) -> Result<LineHeader<'_>, ParseError> {
         return Err(err(ErrorKind::MissingType, i));
     };
     let end = memchr::memchr(b' ', rest).ok_or_else(|| err(ErrorKind::MissingHeader, rest))?;
-    let rtype =
-        RecordType::from_name(&rest[..end]).ok_or_else(|| err(ErrorKind::UnknownTypeName, rest))?;
+    let name = &rest[..end];
+    if name.is_empty() {
+        return Err(err(ErrorKind::UnknownTypeName, rest));
+    }
+    // A name we have no number for (a newer kernel's or auditd's) is kept as
+    // written, as ausearch keeps it, not rejected.
+    let (rtype, type_name) = match RecordType::from_name(name) {
+        Some(t) => (t, None),
+        None => (RecordType::UNRECOGNIZED, Some(name)),
+    };
     let rest = &rest[end + 1..];
     let Some(rest) = rest.strip_prefix(b"msg=") else {
         return Err(err(ErrorKind::MissingHeader, rest));
@@ -98,6 +115,7 @@ pub(crate) fn line_header(line: &[u8]) -> Result<LineHeader<'_>, ParseError> {
     Ok(LineHeader {
         node,
         rtype,
+        type_name,
         id,
         rest,
     })
@@ -122,6 +140,21 @@ mod tests {
         assert_eq!(h.rtype, RecordType(1336));
         assert_eq!(h.id.serial, u32::MAX);
         assert_eq!(h.rest, b"");
+
+        // A type name we do not know is kept as written.
+        let h = line_header(b"type=NOSUCH msg=audit(1.000:1): a=1").unwrap();
+        assert_eq!(h.rtype, RecordType::UNRECOGNIZED);
+        assert_eq!(h.type_name, Some(&b"NOSUCH"[..]));
+        assert_eq!(h.rest, b"a=1");
+
+        // auditd 2.x: no colon after the header.
+        let h = line_header(b"type=DAEMON_START msg=audit(1490239800.477:34) config changed, x=1")
+            .unwrap();
+        assert_eq!(h.rtype, RecordType::DAEMON_START);
+        assert_eq!(h.id.serial, 34);
+        assert_eq!(h.rest, b"config changed, x=1");
+        let h = line_header(b"type=DAEMON_END msg=audit(1.000:34)").unwrap();
+        assert_eq!(h.rest, b"");
     }
 
     #[test]
@@ -132,11 +165,7 @@ mod tests {
             (b"node=x", ErrorKind::BadNode, 5),
             (b"typo=SYSCALL", ErrorKind::MissingType, 0),
             (b"type=SYSCALL", ErrorKind::MissingHeader, 5),
-            (
-                b"type=NOSUCH msg=audit(1.000:1): ",
-                ErrorKind::UnknownTypeName,
-                5,
-            ),
+            (b"type= msg=audit(1.000:1): ", ErrorKind::UnknownTypeName, 5),
             (
                 b"type=SYSCALL msg=(1.000:1): ",
                 ErrorKind::MissingHeader,
@@ -168,7 +197,12 @@ mod tests {
                 39,
             ),
             (
-                b"type=SYSCALL msg=audit(1.000:1) ",
+                b"type=SYSCALL msg=audit(1.000:1)x ",
+                ErrorKind::UnterminatedHeader,
+                30,
+            ),
+            (
+                b"type=SYSCALL msg=audit(1.000:1 ",
                 ErrorKind::UnterminatedHeader,
                 30,
             ),

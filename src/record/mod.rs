@@ -57,6 +57,7 @@ pub struct Record<'a> {
     raw: &'a [u8],
     node: Option<&'a [u8]>,
     rtype: RecordType,
+    type_name: Option<&'a [u8]>,
     id: EventId,
     body: &'a [u8],
     enrichment: Option<&'a [u8]>,
@@ -79,6 +80,7 @@ impl<'a> Record<'a> {
             raw: line,
             node: h.node,
             rtype: h.rtype,
+            type_name: h.type_name,
             id: h.id,
             body,
             enrichment,
@@ -120,16 +122,27 @@ impl<'a> Record<'a> {
             raw,
             node: None,
             rtype,
+            type_name: None,
             id,
             body,
             enrichment: None,
         })
     }
 
-    /// The record type.
+    /// The record type ([`RecordType::UNRECOGNIZED`] for a log line whose
+    /// `type=` name this crate does not know; see
+    /// [`unrecognized_type`](Self::unrecognized_type)).
     #[inline]
     pub fn record_type(&self) -> RecordType {
         self.rtype
+    }
+
+    /// The `type=` name as written in the line, when it names no type this
+    /// crate knows (a newer kernel's or auditd's): such a line is kept, as
+    /// ausearch keeps it, with [`RecordType::UNRECOGNIZED`].
+    #[inline]
+    pub fn unrecognized_type(&self) -> Option<&'a [u8]> {
+        self.type_name
     }
 
     /// The `node=` name of a log line written with auditd's `name_format`.
@@ -198,6 +211,7 @@ impl<'a> Record<'a> {
             raw: (base, base + self.raw.len()),
             node: self.node.map(span),
             rtype: self.rtype,
+            type_name: self.type_name.map(span),
             id: self.id,
             body: span(self.body),
             enrichment: self.enrichment.map(span),
@@ -211,6 +225,7 @@ impl<'a> Record<'a> {
             raw: s(sp.raw),
             node: sp.node.map(s),
             rtype: sp.rtype,
+            type_name: sp.type_name.map(s),
             id: sp.id,
             body: s(sp.body),
             enrichment: sp.enrichment.map(s),
@@ -224,6 +239,7 @@ pub(crate) struct Spans {
     pub raw: (usize, usize),
     pub node: Option<(usize, usize)>,
     pub rtype: RecordType,
+    pub type_name: Option<(usize, usize)>,
     pub id: EventId,
     pub body: (usize, usize),
     pub enrichment: Option<(usize, usize)>,
@@ -238,6 +254,7 @@ pub fn is_record_type(t: RecordType) -> bool {
 impl PartialEq for Record<'_> {
     fn eq(&self, other: &Self) -> bool {
         self.rtype == other.rtype
+            && self.type_name == other.type_name
             && self.id == other.id
             && self.node == other.node
             && self.body == other.body
@@ -250,6 +267,10 @@ impl fmt::Debug for Record<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Record")
             .field("type", &self.rtype)
+            .field(
+                "unrecognized_type",
+                &self.type_name.map(String::from_utf8_lossy),
+            )
             .field("node", &self.node.map(String::from_utf8_lossy))
             .field("id", &self.id)
             .field("body", &String::from_utf8_lossy(self.body))
@@ -266,10 +287,13 @@ impl fmt::Display for Record<'_> {
         if let Some(n) = self.node {
             write!(f, "node={} ", String::from_utf8_lossy(n))?;
         }
+        match self.type_name {
+            Some(name) => write!(f, "type={}", String::from_utf8_lossy(name))?,
+            None => write!(f, "type={}", self.rtype)?,
+        }
         write!(
             f,
-            "type={} msg=audit({}): {}",
-            self.rtype,
+            " msg=audit({}): {}",
             self.id,
             String::from_utf8_lossy(self.body)
         )
@@ -287,14 +311,6 @@ impl RecordBuf {
     /// The record, borrowed from this buffer.
     pub fn as_record(&self) -> Record<'_> {
         Record::from_spans(&self.raw, &self.spans)
-    }
-}
-
-#[cfg(feature = "serde")]
-impl serde::Serialize for RecordBuf {
-    /// As [`Record`]'s serialization.
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.as_record().serialize(s)
     }
 }
 

@@ -28,14 +28,22 @@ pub trait RecordInput {
 /// [`CaptureEvents`](super::capture::CaptureEvents) for netlink captures.
 ///
 /// An item that does not parse is reported once as an [`Error::Parse`] (with
-/// its number in the stream and its bytes) and reading goes on with the next.
+/// the input it is in, its number there and its bytes) and reading goes on
+/// with the next. An I/O error is reported as [`Error::Io`]: a transient one
+/// (`Interrupted`, `WouldBlock`, `TimedOut`) leaves the input as it was, so
+/// the next call retries it; any other ends that input (the next one is read,
+/// and the events in flight still come out at the end). Nothing already read
+/// is dropped either way.
 pub struct Events<I> {
     inputs: VecDeque<I>,
     current_input: Option<I>,
+    /// 0-based number of the input being read (or last read).
+    input_no: usize,
     re: Reassembler,
     current: Option<EventBuf>,
-    pos_base: u64,
     bytes_base: u64,
+    /// An input has been taken.
+    started: bool,
     errors: u64,
     finished: bool,
 }
@@ -46,10 +54,11 @@ impl<I: RecordInput> Events<I> {
         Events {
             inputs: inputs.into_iter().collect(),
             current_input: None,
+            input_no: 0,
             re: Reassembler::new(cfg),
             current: None,
-            pos_base: 0,
             bytes_base: 0,
+            started: false,
             errors: 0,
             finished: false,
         }
@@ -63,6 +72,17 @@ impl<I: RecordInput> Events<I> {
     /// Items (lines, datagrams) that did not parse.
     pub fn parse_errors(&self) -> u64 {
         self.errors
+    }
+
+    /// The 0-based number of the input being read (of those given, in
+    /// order): where the last item or error came from.
+    pub fn input_number(&self) -> usize {
+        self.input_no
+    }
+
+    /// The reassembler's limits.
+    pub fn config(&self) -> &ReassemblerConfig {
+        self.re.config()
     }
 
     /// Bytes read so far.
@@ -104,7 +124,13 @@ impl<I: RecordInput> Events<I> {
             let input = match &mut self.current_input {
                 Some(i) => i,
                 None => match self.inputs.pop_front() {
-                    Some(i) => self.current_input.insert(i),
+                    Some(i) => {
+                        if self.started {
+                            self.input_no += 1;
+                        }
+                        self.started = true;
+                        self.current_input.insert(i)
+                    }
                     None => {
                         self.re.finish();
                         self.finished = true;
@@ -114,12 +140,15 @@ impl<I: RecordInput> Events<I> {
             };
             match input.next_input_record() {
                 None => {
-                    self.pos_base += input.position();
                     self.bytes_base += input.bytes_read();
                     self.current_input = None;
                 }
                 Some(Err(e)) => {
-                    self.current_input = None;
+                    if !is_transient(&e) {
+                        // This input cannot go on; what it gave stays.
+                        self.bytes_base += input.bytes_read();
+                        self.current_input = None;
+                    }
                     return Err(Error::Io(e));
                 }
                 Some(Ok(Ok(rec))) => {
@@ -132,7 +161,8 @@ impl<I: RecordInput> Events<I> {
                     let raw = raw.to_vec();
                     self.errors += 1;
                     return Err(Error::Parse {
-                        index: self.pos_base + input.position(),
+                        input: self.input_no,
+                        index: input.position(),
                         source,
                         raw,
                     });
@@ -153,4 +183,12 @@ impl<I: RecordInput> Iterator for Events<I> {
             Err(e) => Some(Err(e)),
         }
     }
+}
+
+/// Whether an I/O error may go away if the read is tried again.
+pub(crate) fn is_transient(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::Interrupted | io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
 }

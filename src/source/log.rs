@@ -12,26 +12,45 @@ use crate::record::Record;
 /// A parsed line, or why it did not parse and its bytes.
 pub type LineRecord<'a> = Result<Record<'a>, (ParseError, &'a [u8])>;
 
+/// The longest log line read whole, by default: 64 KiB. The kernel writes at
+/// most 8,970 bytes of record text; auditd adds the `type=` header, a `node=`
+/// name and, in ENRICHED logs, the interpreted fields.
+pub const DEFAULT_MAX_LINE: usize = 64 << 10;
+
 /// Reads lines from a [`BufRead`] without copying them when they lie inside the
 /// reader's buffer (give it a large one: `BufReader::with_capacity(1 << 20, f)`).
 ///
 /// A last line without a newline (a log cut while auditd wrote it) is returned
-/// like any other; the caller sees it has no `\n`.
+/// like any other; the caller sees it has no `\n`. A line longer than the
+/// maximum ([`DEFAULT_MAX_LINE`]) is cut to its first maximum bytes, the rest
+/// of it skipped up to its newline, and [`next_record`](Self::next_record)
+/// reports it as [`ErrorKind::LineTooLong`]: memory stays bounded whatever
+/// the input.
 pub struct LineReader<R> {
     inner: R,
     pending: usize,
     line: Vec<u8>,
+    max_line: usize,
+    /// The line just returned was over the maximum and cut.
+    cut: bool,
     lines: u64,
     bytes: u64,
 }
 
 impl<R: BufRead> LineReader<R> {
-    /// Lines of `inner`.
+    /// Lines of `inner`, at most [`DEFAULT_MAX_LINE`] bytes each.
     pub fn new(inner: R) -> Self {
+        Self::with_max_line(inner, DEFAULT_MAX_LINE)
+    }
+
+    /// Lines of `inner`, at most `max_line` bytes each (at least 1).
+    pub fn with_max_line(inner: R, max_line: usize) -> Self {
         LineReader {
             inner,
             pending: 0,
             line: Vec::new(),
+            max_line: max_line.max(1),
+            cut: false,
             lines: 0,
             bytes: 0,
         }
@@ -42,31 +61,48 @@ impl<R: BufRead> LineReader<R> {
         self.lines
     }
 
-    /// Number of bytes returned so far.
+    /// Number of bytes consumed so far (whole lines, also those cut).
     pub fn bytes_read(&self) -> u64 {
         self.bytes
     }
 
-    /// The next line with its `\n`, or `None` at the end of the input.
+    /// Whether the line last returned was longer than the maximum and cut.
+    pub fn was_cut(&self) -> bool {
+        self.cut
+    }
+
+    /// The next line with its `\n` (cut to the maximum length, see
+    /// [`was_cut`](Self::was_cut)), or `None` at the end of the input.
     pub fn next_line(&mut self) -> io::Result<Option<&[u8]>> {
         self.inner.consume(std::mem::take(&mut self.pending));
+        if self.line.capacity() > 2 * self.max_line.min(1 << 20) {
+            self.line = Vec::new();
+        }
         self.line.clear();
+        self.cut = false;
+        // Bytes of the current line consumed so far (kept or skipped).
+        let mut taken = 0u64;
         loop {
             let (found, avail) = match self.inner.fill_buf() {
                 Ok(buf) => (memchr(b'\n', buf), buf.len()),
                 Err(e) if e.kind() == IoErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
+                Err(e) => {
+                    // What was taken of this line is consumed: count it, and
+                    // keep nothing (the line is lost at an I/O error).
+                    self.bytes += taken;
+                    return Err(e);
+                }
             };
             if avail == 0 {
-                if self.line.is_empty() {
+                if taken == 0 {
                     return Ok(None);
                 }
                 self.lines += 1;
-                self.bytes += self.line.len() as u64;
+                self.bytes += taken;
                 return Ok(Some(&self.line));
             }
             match found {
-                Some(n) if self.line.is_empty() => {
+                Some(n) if taken == 0 && n < self.max_line => {
                     self.pending = n + 1;
                     self.lines += 1;
                     self.bytes += n as u64 + 1;
@@ -74,25 +110,36 @@ impl<R: BufRead> LineReader<R> {
                     return Ok(Some(&buf[..n + 1]));
                 }
                 Some(n) => {
-                    let buf = self.inner.fill_buf()?;
-                    self.line.extend_from_slice(&buf[..n + 1]);
-                    self.inner.consume(n + 1);
+                    self.keep(n + 1)?;
                     self.lines += 1;
-                    self.bytes += self.line.len() as u64;
+                    self.bytes += taken + n as u64 + 1;
                     return Ok(Some(&self.line));
                 }
                 None => {
-                    let buf = self.inner.fill_buf()?;
-                    self.line.extend_from_slice(buf);
-                    self.inner.consume(avail);
+                    self.keep(avail)?;
+                    taken += avail as u64;
                 }
             }
         }
     }
 
+    /// Consumes `n` bytes of the reader's buffer, keeping what fits in the
+    /// line.
+    fn keep(&mut self, n: usize) -> io::Result<()> {
+        let room = self.max_line.saturating_sub(self.line.len());
+        if n > room {
+            self.cut = true;
+        }
+        let buf = self.inner.fill_buf()?;
+        self.line.extend_from_slice(&buf[..n.min(room)]);
+        self.inner.consume(n);
+        Ok(())
+    }
+
     /// The next line parsed as a record. A line that does not parse gives its
-    /// error together with the line's bytes, and the next call goes on with
-    /// the next line. Empty lines are skipped.
+    /// error together with the line's bytes (the first maximum bytes of a line
+    /// cut for its length), and the next call goes on with the next line.
+    /// Empty lines are skipped.
     pub fn next_record(&mut self) -> Option<io::Result<LineRecord<'_>>> {
         loop {
             let line = match self.next_line() {
@@ -100,7 +147,7 @@ impl<R: BufRead> LineReader<R> {
                 Ok(None) => return None,
                 Err(e) => return Some(Err(e)),
             };
-            if line.iter().all(|&c| c == b'\n' || c == b'\r') {
+            if line.iter().all(|&c| c == b'\n' || c == b'\r') && !self.cut {
                 continue;
             }
             // Re-borrow to return: the line lives in self.
@@ -108,6 +155,10 @@ impl<R: BufRead> LineReader<R> {
                 0 => &self.line,
                 n => &self.inner.fill_buf().ok()?[..n],
             };
+            if self.cut {
+                let e = ParseError::new(ErrorKind::LineTooLong, self.max_line);
+                return Some(Ok(Err((e, line))));
+            }
             return Some(Ok(Record::parse_line(line).map_err(|e| (e, line))));
         }
     }
@@ -126,7 +177,7 @@ impl<R: BufRead> LineReader<R> {
 ///
 /// ```
 /// use auditstream::source::log::LogEvents;
-/// use auditstream::event::Event;
+/// use auditstream::event::EventKind;
 ///
 /// let log = &b"type=SYSCALL msg=audit(1.000:7): arch=c000003e syscall=42 success=no exit=-111 pid=9 comm=\"nc\" exe=\"/bin/nc\" key=\"net\"
 /// type=SOCKADDR msg=audit(1.000:7): saddr=020000507F0000010000000000000000
@@ -134,7 +185,7 @@ impl<R: BufRead> LineReader<R> {
 /// "[..];
 /// let mut events = LogEvents::new(log);
 /// let ev = events.next_event().unwrap().unwrap();
-/// let Event::Socket(s) = ev.event() else { panic!() };
+/// let EventKind::Socket(s) = ev.event().kind else { panic!() };
 /// assert_eq!(s.sockaddr().unwrap().to_string(), "127.0.0.1:80");
 /// assert_eq!(s.syscall.errno(), Some("ECONNREFUSED"));
 /// ```
@@ -233,7 +284,13 @@ mod tests {
         let log = b"type=SYSCALL msg=audit(1.000:7): arch=c000003e syscall=59 success=yes exit=0 pid=1\ntype=EXECVE msg=audit(1.000:7): argc=2 a0=\"ls\" a1=\"-";
         let mut ev = LogEvents::new(&log[..]);
         match ev.next_event() {
-            Some(Err(Error::Parse { index, source, raw })) => {
+            Some(Err(Error::Parse {
+                input,
+                index,
+                source,
+                raw,
+            })) => {
+                assert_eq!(input, 0);
                 assert_eq!(index, 2);
                 assert_eq!(source.kind, ErrorKind::TruncatedLine);
                 assert!(raw.starts_with(b"type=EXECVE"));
@@ -244,6 +301,30 @@ mod tests {
         assert_eq!(e.len(), 1);
         assert!(ev.next_event().is_none());
         assert_eq!(ev.parse_errors(), 1);
+    }
+
+    #[test]
+    fn long_lines_are_cut_and_reading_goes_on() {
+        let mut text = b"type=CWD msg=audit(1.000:1): cwd=\"/\"\n".to_vec();
+        text.extend(std::iter::repeat_n(b'x', 10_000));
+        text.extend_from_slice(b"\ntype=CWD msg=audit(1.000:2): cwd=\"/\"\n");
+        text.extend(std::iter::repeat_n(b'y', 300));
+        for cap in [7, 64, 100, 1 << 16] {
+            let mut r = LineReader::with_max_line(BufReader::with_capacity(cap, &text[..]), 100);
+            assert_eq!(r.next_record().unwrap().unwrap().unwrap().id().serial, 1);
+            let (e, raw) = r.next_record().unwrap().unwrap().unwrap_err();
+            assert_eq!((e.kind, e.offset), (crate::ErrorKind::LineTooLong, 100));
+            assert_eq!(raw, &[b'x'; 100][..]);
+            assert_eq!(r.next_record().unwrap().unwrap().unwrap().id().serial, 2);
+            // a last line without newline, over the limit
+            let (e, raw) = r.next_record().unwrap().unwrap().unwrap_err();
+            assert_eq!(e.kind, crate::ErrorKind::LineTooLong);
+            assert_eq!(raw.len(), 100);
+            assert!(r.next_record().is_none());
+            assert_eq!(r.bytes_read(), text.len() as u64, "capacity {cap}");
+            assert_eq!(r.line_number(), 4);
+            assert!(r.line.capacity() <= 1024, "{}", r.line.capacity());
+        }
     }
 
     #[test]

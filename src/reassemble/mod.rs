@@ -10,57 +10,97 @@
 //! 2. it can only be one record ([`RecordType::is_standalone`]);
 //! 3. it timed out: `timeout_ms` after its first record, on the clock given
 //!    to [`Reassembler::push`] (event time for files, wall time live);
-//! 4. the in-flight window is full: the oldest event is evicted and flagged
-//!    incomplete.
+//! 4. a limit is reached: the in-flight window or its byte budget is full (the
+//!    oldest event is evicted), or the event itself is too large (it is cut);
+//!    either way the event is flagged incomplete.
 //!
 //! A record of an event already emitted is emitted alone as a *late fragment*
 //! (flagged and counted), never glued to another event. An EOE that follows a
 //! PROCTITLE-completed event is expected and dropped.
 //!
+//! Events are keyed on the exact `node=` name: names are interned, each with
+//! an id never reused, so two hosts' events never meet, whatever the names.
+//!
 //! Serial gaps are counted per node with wrapping arithmetic: a missing serial
 //! is confirmed lost only when the stream has moved `reorder_serials` past it
 //! (events interleave) or at the end, and is surfaced as a [`LossSource::Gap`]
-//! event. auditd's own records (DAEMON_*, 1200..=1299) carry auditd's serials
-//! and are left out of gap counting. A jump of more than 2^20 serials either
-//! way is a discontinuity (reboot, another log), not loss.
+//! event (carrying the node). auditd's own records (DAEMON_*, 1200..=1299)
+//! carry auditd's serials and are left out of gap counting. A jump of more than
+//! 2^20 serials either way is a discontinuity (reboot, another log), not loss.
 //!
-//! Memory is bounded whatever the input: `max_in_flight` events of at most
-//! `max_event_records` records / `max_event_bytes` bytes, `late_memory`
-//! remembered keys, and a bounded list of missing serials.
+//! # Limits
+//!
+//! Memory is bounded whatever the input (every limit is a field of
+//! [`ReassemblerConfig`], with its default):
+//!
+//! | limit | default | past it |
+//! | --- | ---: | --- |
+//! | events in flight (`max_in_flight`) | 2048 | the oldest is evicted, incomplete |
+//! | bytes of record text in flight (`max_in_flight_bytes`) | 16 MiB | the oldest is evicted, incomplete |
+//! | records in one event (`max_event_records`) | 4096 | the event is cut, incomplete; the rest are late |
+//! | bytes in one event (`max_event_bytes`) | 4 MiB | the event is cut, incomplete; the rest are late |
+//! | emitted events remembered to spot late records (`late_memory`) | 8192 | older ones are forgotten |
+//! | `node=` names tracked (`max_nodes`) | 4096 | the least recently seen without events in flight is forgotten ([`Stats::nodes_forgotten`]) |
+//! | missing-serial ranges, all nodes (`max_missing_ranges`) | 65536 | the node's oldest are confirmed lost early ([`Stats::gap_serials_early`]) |
+//!
+//! and 4096 missing-serial ranges per node. Time per record is constant on
+//! average (hash lookups), and logarithmic in the missing ranges for a late
+//! first record.
+
+mod nodes;
+mod serials;
 
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+
+use nodes::{NodeRef, Nodes};
+use serials::RangeBudget;
 
 use crate::event::{EventBuf, LossSource};
 use crate::record::{EventId, Record, RecordType};
 
-/// Limits and timeouts of a [`Reassembler`].
+/// Limits and timeouts of a [`Reassembler`] (see the [module
+/// documentation](self) for what happens at each limit).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReassemblerConfig {
-    /// Most events in flight at once; past it the oldest is evicted, incomplete.
+    /// Most events in flight at once; past it the oldest is evicted,
+    /// incomplete. Default 2048.
     pub max_in_flight: usize,
-    /// An event is complete this long after its first record.
+    /// Most bytes of record text in flight, all events together; past it the
+    /// oldest is evicted, incomplete. Default 16 MiB.
+    pub max_in_flight_bytes: usize,
+    /// An event is complete this long after its first record. Default 2 s.
     pub timeout_ms: u64,
     /// Most records in one event; past it the event is cut, incomplete.
+    /// Default 4096.
     pub max_event_records: usize,
-    /// Most bytes in one event; past it the event is cut, incomplete.
+    /// Most bytes in one event; past it the event is cut, incomplete
+    /// (at most `max_in_flight_bytes`). Default 4 MiB: an exec with 2 MB of
+    /// arguments, hex-encoded.
     pub max_event_bytes: usize,
     /// How many emitted events are remembered to recognize late records.
+    /// Default 8192.
     pub late_memory: usize,
     /// How far the serials must move past a missing one before it counts as
-    /// lost.
+    /// lost. Default 2048.
     pub reorder_serials: u32,
+    /// Most `node=` names tracked (more than `max_in_flight`). Default 4096.
+    pub max_nodes: usize,
+    /// Most missing-serial ranges kept, all nodes together. Default 65536.
+    pub max_missing_ranges: usize,
 }
 
 impl Default for ReassemblerConfig {
     fn default() -> Self {
         ReassemblerConfig {
             max_in_flight: 2048,
+            max_in_flight_bytes: 16 << 20,
             timeout_ms: 2000,
             max_event_records: 4096,
-            max_event_bytes: 16 << 20,
+            max_event_bytes: 4 << 20,
             late_memory: 8192,
             reorder_serials: 2048,
+            max_nodes: 4096,
+            max_missing_ranges: 1 << 16,
         }
     }
 }
@@ -68,6 +108,7 @@ impl Default for ReassemblerConfig {
 /// Counters of a [`Reassembler`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct Stats {
     /// Records pushed (EOE included).
     pub records: u64,
@@ -75,142 +116,52 @@ pub struct Stats {
     pub events: u64,
     /// Events emitted incomplete (evicted, cut, or without their SYSCALL).
     pub incomplete: u64,
-    /// Of those, evicted from a full window.
+    /// Of those, evicted from a full window or byte budget.
     pub evicted: u64,
+    /// Of those, cut at `max_event_records` or `max_event_bytes`.
+    pub cut: u64,
     /// Events completed by the timeout.
     pub timed_out: u64,
     /// Late fragments.
     pub late: u64,
     /// Serials confirmed missing.
     pub gap_serials: u64,
+    /// Of those, confirmed before the stream moved `reorder_serials` past
+    /// them, because the missing-serial table was full.
+    pub gap_serials_early: u64,
     /// Serial discontinuities (jumps over 2^20: reboot, another log).
     pub discontinuities: u64,
     /// EOE records for events never seen.
     pub orphan_eoe: u64,
+    /// `node=` names forgotten to stay within `max_nodes`.
+    pub nodes_forgotten: u64,
 }
-
-const DISCONTINUITY: u32 = 1 << 20;
-const MAX_MISSING: usize = 1 << 16;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct Key {
     id: EventId,
+    /// The node's unique id (0: no `node=`).
     node: u64,
-}
-
-/// FxHash-style hasher: keys are small fixed-size integers.
-#[derive(Default)]
-struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-    fn write_u32(&mut self, n: u32) {
-        self.write_u64(u64::from(n));
-    }
-    fn write_u16(&mut self, n: u16) {
-        self.write_u64(u64::from(n));
-    }
-}
-
-type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<KeyHasher>>;
-type FastSet<K> = HashSet<K, BuildHasherDefault<KeyHasher>>;
-
-fn node_hash(node: Option<&[u8]>) -> u64 {
-    match node {
-        None => 0,
-        Some(n) => {
-            // FNV-1a; 0 is kept for "no node".
-            let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-            for &b in n {
-                h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
-            }
-            h | 1
-        }
-    }
 }
 
 struct Slot {
     ev: EventBuf,
     key: Key,
+    node: NodeRef,
     start: u64,
     gen: u64,
 }
 
-#[derive(Default)]
-struct SerialTracker {
-    max: Option<u32>,
-    max_time: u64,
-    missing: VecDeque<u32>,
-}
-
-impl SerialTracker {
-    /// Sees the first record of an event with serial `s`; returns serials now
-    /// confirmed lost.
-    fn observe(&mut self, s: u32, time: u64, cfg: &ReassemblerConfig, stats: &mut Stats) -> u64 {
-        let reorder = cfg.reorder_serials;
-        let Some(max) = self.max else {
-            self.max = Some(s);
-            self.max_time = time;
-            return 0;
-        };
-        let d = s.wrapping_sub(max) as i32;
-        let mut lost = 0;
-        // A jump too far either way, or serials starting over while time moves
-        // on (a reboot: the kernel counts from 1 again), is a discontinuity.
-        // Interleaving never steps back `reorder` serials with a later time.
-        let restarted =
-            d < 0 && d.unsigned_abs() > reorder && time > self.max_time + cfg.timeout_ms;
-        if d.unsigned_abs() > DISCONTINUITY || restarted {
-            stats.discontinuities += 1;
-            self.missing.clear();
-            self.max = Some(s);
-            self.max_time = time;
-            return 0;
-        }
-        if d > 0 {
-            let mut m = max.wrapping_add(1);
-            while m != s {
-                if self.missing.len() >= MAX_MISSING {
-                    self.missing.pop_front();
-                    lost += 1;
-                }
-                self.missing.push_back(m);
-                m = m.wrapping_add(1);
-            }
-            self.max = Some(s);
-            self.max_time = time;
-            while let Some(&front) = self.missing.front() {
-                if s.wrapping_sub(front) > reorder {
-                    self.missing.pop_front();
-                    lost += 1;
-                } else {
-                    break;
-                }
-            }
-        } else if d < 0 {
-            if let Some(p) = self.missing.iter().rposition(|&m| m == s) {
-                self.missing.remove(p);
-            }
-        }
-        lost
-    }
-}
+/// Buffers kept for reuse: at most this many ...
+const POOL_BUFFERS: usize = 64;
+/// ... of at most this many bytes each.
+const POOL_BUFFER_BYTES: usize = 64 << 10;
 
 /// Joins records into events. See the module documentation for the rules.
 ///
 /// ```
 /// use auditstream::reassemble::Reassembler;
-/// use auditstream::event::Event;
+/// use auditstream::event::EventKind;
 /// use auditstream::Record;
 ///
 /// let log = b"type=SYSCALL msg=audit(1.000:7): arch=c000003e syscall=59 success=yes exit=0 pid=10 comm=\"ls\" exe=\"/bin/ls\" key=\"exec\"
@@ -222,18 +173,20 @@ impl SerialTracker {
 ///     r.push(&Record::parse_line(line).unwrap(), None);
 /// }
 /// let ev = r.pop().unwrap();
-/// let Event::Exec(exec) = ev.event() else { panic!() };
+/// let EventKind::Exec(exec) = ev.event().kind else { panic!() };
 /// assert_eq!(exec.argv, vec![&b"ls"[..], b"-l"]);
 /// ```
 pub struct Reassembler {
     cfg: ReassemblerConfig,
     slots: Vec<Option<Slot>>,
     free: Vec<usize>,
-    index: FastMap<Key, usize>,
+    index: HashMap<Key, usize>,
     order: VecDeque<(usize, u64)>,
-    recent: FastSet<Key>,
+    recent: HashSet<Key>,
     recent_order: VecDeque<Key>,
-    serials: FastMap<u64, SerialTracker>,
+    nodes: Nodes,
+    ranges: RangeBudget,
+    in_flight_bytes: usize,
     ready: VecDeque<EventBuf>,
     pool: Vec<EventBuf>,
     gen: u64,
@@ -247,27 +200,44 @@ impl Default for Reassembler {
 }
 
 impl Reassembler {
-    /// A reassembler with these limits.
+    /// A reassembler with these limits (raised where they contradict each
+    /// other: at least one event and one record, `max_event_bytes` at most
+    /// `max_in_flight_bytes`, `max_nodes` above `max_in_flight`).
     pub fn new(cfg: ReassemblerConfig) -> Self {
+        let max_in_flight = cfg.max_in_flight.max(1);
+        let max_in_flight_bytes = cfg.max_in_flight_bytes.max(1);
         let cfg = ReassemblerConfig {
-            max_in_flight: cfg.max_in_flight.max(1),
+            max_in_flight,
+            max_in_flight_bytes,
             max_event_records: cfg.max_event_records.max(1),
+            max_event_bytes: cfg.max_event_bytes.clamp(1, max_in_flight_bytes),
+            max_nodes: cfg.max_nodes.max(max_in_flight + 1),
             ..cfg
         };
         Reassembler {
             cfg,
             slots: Vec::new(),
             free: Vec::new(),
-            index: FastMap::default(),
+            index: HashMap::new(),
             order: VecDeque::new(),
-            recent: FastSet::default(),
+            recent: HashSet::new(),
             recent_order: VecDeque::new(),
-            serials: FastMap::default(),
+            nodes: Nodes::new(cfg.max_nodes),
+            ranges: RangeBudget {
+                used: 0,
+                limit: cfg.max_missing_ranges,
+            },
+            in_flight_bytes: 0,
             ready: VecDeque::new(),
             pool: Vec::new(),
             gen: 0,
             stats: Stats::default(),
         }
+    }
+
+    /// The limits in force.
+    pub fn config(&self) -> &ReassemblerConfig {
+        &self.cfg
     }
 
     /// The counters.
@@ -280,6 +250,16 @@ impl Reassembler {
         self.index.len()
     }
 
+    /// Bytes of record text in flight.
+    pub fn in_flight_bytes(&self) -> usize {
+        self.in_flight_bytes
+    }
+
+    /// `node=` names tracked now.
+    pub fn nodes(&self) -> usize {
+        self.nodes.len()
+    }
+
     /// Adds a record. `now_ms` is the clock for timeouts: `None` uses the
     /// record's own time (files), `Some(wall clock ms)` the caller's (live).
     pub fn push(&mut self, rec: &Record<'_>, now_ms: Option<u64>) {
@@ -289,26 +269,28 @@ impl Reassembler {
             self.expire(clock);
         }
         let t = rec.record_type();
+        let node = self.find_node(rec.node());
         let key = Key {
             id: rec.id(),
-            node: node_hash(rec.node()),
+            node: self.nodes.get(node).uid,
         };
         if let Some(&slot) = self.index.get(&key) {
             if t == RecordType::EOE {
                 self.complete(slot, false);
                 return;
             }
-            let full = {
-                let s = self.slots[slot].as_mut().expect("indexed slot is live");
-                s.ev.push_record(rec);
-                s.ev.recs.len() >= self.cfg.max_event_records
-                    || s.ev.data.len() >= self.cfg.max_event_bytes
-            };
+            let s = self.slots[slot].as_mut().expect("indexed slot is live");
+            s.ev.push_record(rec);
+            self.in_flight_bytes += rec.raw().len();
+            let full = s.ev.len() >= self.cfg.max_event_records
+                || s.ev.bytes() >= self.cfg.max_event_bytes;
             if full {
+                self.stats.cut += 1;
                 self.complete(slot, true);
             } else if t == RecordType::PROCTITLE {
                 self.complete(slot, false);
             }
+            self.within_bytes();
             return;
         }
         if self.recent.contains(&key) {
@@ -316,7 +298,7 @@ impl Reassembler {
                 self.stats.late += 1;
                 let mut ev = self.take_buf();
                 ev.push_record(rec);
-                ev.flags.late = true;
+                ev.set_late();
                 self.emit(ev);
             }
             return;
@@ -326,14 +308,7 @@ impl Reassembler {
             return;
         }
         if !(1200..1300).contains(&t.0) {
-            let tracker = self.serials.entry(key.node).or_default();
-            let time = key.id.time.as_millis();
-            let lost = tracker.observe(key.id.serial, time, &self.cfg, &mut self.stats);
-            if lost > 0 {
-                self.stats.gap_serials += lost;
-                self.ready
-                    .push_back(EventBuf::lost(LossSource::Gap, lost, key.id));
-            }
+            self.observe_serial(node, rec);
         }
         if t.is_standalone() {
             let mut ev = self.take_buf();
@@ -347,10 +322,13 @@ impl Reassembler {
         }
         let mut ev = self.take_buf();
         ev.push_record(rec);
+        self.in_flight_bytes += rec.raw().len();
+        self.nodes.get(node).in_flight += 1;
         self.gen += 1;
         let slot = Slot {
             ev,
             key,
+            node,
             start: clock,
             gen: self.gen,
         };
@@ -369,8 +347,57 @@ impl Reassembler {
         if self.order.len() > 2 * self.cfg.max_in_flight + 64 {
             self.compact_order();
         }
-        if t == RecordType::PROCTITLE {
-            self.complete(i, false);
+        if t == RecordType::PROCTITLE
+            || self.slots[i].as_ref().is_some_and(|s| {
+                s.ev.bytes() >= self.cfg.max_event_bytes || s.ev.len() >= self.cfg.max_event_records
+            })
+        {
+            let cut = t != RecordType::PROCTITLE;
+            self.stats.cut += u64::from(cut);
+            self.complete(i, cut);
+        }
+        self.within_bytes();
+    }
+
+    /// The node of a record, made if new; a node forgotten to make room has
+    /// its missing serials reported.
+    fn find_node(&mut self, name: Option<&[u8]>) -> NodeRef {
+        let ready = &mut self.ready;
+        let stats = &mut self.stats;
+        let ranges = &mut self.ranges;
+        self.nodes.find(name, |mut old| {
+            stats.nodes_forgotten += 1;
+            let lost = old.serials.take_missing(ranges);
+            if lost > 0 {
+                stats.gap_serials += lost;
+                ready.push_back(EventBuf::lost_on(
+                    LossSource::Gap,
+                    lost,
+                    EventId::default(),
+                    &old.name,
+                ));
+            }
+        })
+    }
+
+    fn observe_serial(&mut self, node: NodeRef, rec: &Record<'_>) {
+        let id = rec.id();
+        let o = self.nodes.get(node).serials.observe(
+            id.serial,
+            id.time.as_millis(),
+            self.cfg.reorder_serials,
+            self.cfg.timeout_ms,
+            &mut self.ranges,
+        );
+        self.stats.discontinuities += u64::from(o.discontinuity);
+        self.stats.gap_serials_early += o.early;
+        if o.lost > 0 {
+            self.stats.gap_serials += o.lost;
+            let ev = match rec.node() {
+                Some(n) => EventBuf::lost_on(LossSource::Gap, o.lost, id, n),
+                None => EventBuf::lost(LossSource::Gap, o.lost, id),
+            };
+            self.ready.push_back(ev);
         }
     }
 
@@ -389,21 +416,23 @@ impl Reassembler {
     }
 
     /// End of input: completes every event in flight, oldest first, and
-    /// confirms missing serials as lost.
+    /// confirms missing serials as lost (one loss event per node that has
+    /// any, the stream without `node=` first, then by name).
     pub fn finish(&mut self) {
         while let Some((slot, gen)) = self.order.pop_front() {
             if self.live(slot, gen) {
                 self.complete(slot, false);
             }
         }
-        let mut trackers: Vec<_> = self.serials.drain().collect();
-        trackers.sort_by_key(|(node, _)| *node);
-        for (_, t) in trackers {
-            let lost = t.missing.len() as u64;
+        for (name, named, lost) in self.nodes.drain_sorted(&mut self.ranges) {
             if lost > 0 {
                 self.stats.gap_serials += lost;
-                self.ready
-                    .push_back(EventBuf::lost(LossSource::Gap, lost, EventId::default()));
+                let id = EventId::default();
+                self.ready.push_back(if named {
+                    EventBuf::lost_on(LossSource::Gap, lost, id, &name)
+                } else {
+                    EventBuf::lost(LossSource::Gap, lost, id)
+                });
             }
         }
     }
@@ -418,9 +447,10 @@ impl Reassembler {
         self.ready.pop_front()
     }
 
-    /// Gives an event's buffers back for reuse.
+    /// Gives an event's buffers back for reuse (small ones only: at most 64
+    /// buffers of 64 KiB are kept).
     pub fn recycle(&mut self, mut ev: EventBuf) {
-        if self.pool.len() < 64 && ev.data.capacity() <= 1 << 20 {
+        if self.pool.len() < POOL_BUFFERS && ev.capacity_bytes() <= POOL_BUFFER_BYTES {
             ev.clear();
             self.pool.push(ev);
         }
@@ -449,6 +479,13 @@ impl Reassembler {
         }
     }
 
+    /// Evicts the oldest events while the bytes in flight exceed the budget.
+    fn within_bytes(&mut self) {
+        while self.in_flight_bytes > self.cfg.max_in_flight_bytes && !self.index.is_empty() {
+            self.evict_oldest();
+        }
+    }
+
     fn evict_oldest(&mut self) {
         while let Some((slot, gen)) = self.order.pop_front() {
             if self.live(slot, gen) {
@@ -469,15 +506,19 @@ impl Reassembler {
         let s = self.slots[slot].take().expect("completing a live slot");
         self.free.push(slot);
         self.index.remove(&s.key);
+        self.in_flight_bytes -= s.ev.bytes();
+        self.nodes.get(s.node).in_flight -= 1;
         self.remember(s.key);
         let mut ev = s.ev;
-        ev.flags.incomplete |= incomplete || ev.lacks_syscall();
+        if incomplete || ev.lacks_syscall() {
+            ev.set_incomplete();
+        }
         self.emit(ev);
     }
 
     fn emit(&mut self, ev: EventBuf) {
         self.stats.events += 1;
-        if ev.flags.incomplete {
+        if ev.flags().incomplete {
             self.stats.incomplete += 1;
         }
         self.ready.push_back(ev);

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use crate::decode::{errno_name, Arch};
+use crate::decode::Arch;
 use crate::record::{Field, Record};
 
 /// The SYSCALL record of an event: which syscall, its result, and the process
@@ -110,9 +110,18 @@ impl<'a> Syscall<'a> {
         self.arch?.syscall_name(self.syscall?)
     }
 
-    /// The errno name of a failed call (`exit=-2` is `ENOENT`).
+    /// The errno name of a failed call (`exit=-2` is `ENOENT`); `None` for
+    /// an exit value that is not a negative errno (a success, a pid, an fd).
+    ///
+    /// The numbers are those of x86, arm, riscv, loongarch, s390 and powerpc
+    /// (asm-generic); the few arches with their own errno numbers (alpha,
+    /// mips, sparc, parisc) are not decoded.
     pub fn errno(&self) -> Option<&'static str> {
-        errno_name(self.exit?)
+        let exit = self.exit?;
+        if !(-4095..0).contains(&exit) {
+            return None;
+        }
+        crate::tables::errno_name(exit.unsigned_abs() as u32)
     }
 
     /// What the call is for this crate: exec, socket or something else. The
@@ -207,6 +216,12 @@ impl SocketOp {
             SocketOp::Accept => "accept",
             SocketOp::Accept4 => "accept4",
         }
+    }
+}
+
+impl std::fmt::Display for SocketOp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }
 

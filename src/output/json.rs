@@ -1,0 +1,301 @@
+//! JSON lines: the native format of the `audit2json` and `audit-tail`
+//! examples, written straight into a byte buffer from the
+//! [description](super) (shape, byte strings and keys are documented there).
+//!
+//! ```
+//! use auditstream::output::json::{write_event, JsonOptions};
+//! use auditstream::source::log::LogEvents;
+//!
+//! let log = b"type=USER msg=audit(1.000:7): pid=1 uid=0 msg='op=login acct=\"r\xfft\" res=success'\n";
+//! let mut events = LogEvents::new(&log[..]);
+//! let ev = events.next_event().unwrap()?.event();
+//! let mut out = Vec::new();
+//! write_event(&mut out, &ev, JsonOptions::default());
+//! let json = String::from_utf8(out)?;
+//! assert!(json.contains(r#""msg":{"op":"login","acct":{"hex":"72ff74"},"res":"success"}"#));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::fmt::{self, Write as _};
+
+use super::{Describe, Key, Node};
+use crate::event::Event;
+use crate::record::{Record, Timestamp};
+
+/// How to write JSON.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct JsonOptions {
+    /// Write every byte string as a plain string of lowercase hex (instead of
+    /// a string when UTF-8 and `{"hex": ...}` otherwise).
+    pub hex_bytes: bool,
+}
+
+/// Appends one event as a JSON object (no newline) to `out`.
+pub fn write_event(out: &mut Vec<u8>, ev: &Event<'_>, opt: JsonOptions) {
+    write(out, ev, opt)
+}
+
+/// Appends one record as a JSON object (no newline) to `out`.
+pub fn write_record(out: &mut Vec<u8>, r: &Record<'_>, opt: JsonOptions) {
+    write(out, r, opt)
+}
+
+/// Appends anything described (an event, a record, an
+/// [`EventBuf`](crate::event::EventBuf), a path) as a JSON object (no newline)
+/// to `out`.
+pub fn write(out: &mut Vec<u8>, value: &dyn Describe, opt: JsonOptions) {
+    W { out, opt }.map(value)
+}
+
+/// Appends a byte string by the rule of [`JsonOptions`]: a JSON string if it
+/// is UTF-8, else `{"hex":"..."}`.
+pub fn write_bytes(out: &mut Vec<u8>, b: &[u8], opt: JsonOptions) {
+    W { out, opt }.bytes(b)
+}
+
+struct W<'o> {
+    out: &'o mut Vec<u8>,
+    opt: JsonOptions,
+}
+
+impl W<'_> {
+    #[inline]
+    fn raw(&mut self, b: &[u8]) {
+        self.out.extend_from_slice(b);
+    }
+
+    fn map(&mut self, d: &dyn Describe) {
+        self.out.push(b'{');
+        let mut first = true;
+        d.describe(&mut |k, v| {
+            if !first {
+                self.out.push(b',');
+            }
+            first = false;
+            self.key(k);
+            self.node(v);
+        });
+        self.out.push(b'}');
+    }
+
+    fn key(&mut self, k: Key<'_>) {
+        self.out.push(b'"');
+        match k.as_plain_str() {
+            // printable ASCII without '"' or '\': nothing to escape
+            Some(s) => self.raw(s.as_bytes()),
+            None => {
+                let _ = write!(Escaped(self.out), "{k}");
+            }
+        }
+        self.raw(b"\":");
+    }
+
+    fn node(&mut self, v: Node<'_>) {
+        match v {
+            Node::Null => self.raw(b"null"),
+            Node::Bool(true) => self.raw(b"true"),
+            Node::Bool(false) => self.raw(b"false"),
+            Node::U64(n) => self.u64(n),
+            Node::I64(n) => {
+                if n < 0 {
+                    self.out.push(b'-');
+                }
+                self.u64(n.unsigned_abs());
+            }
+            Node::Str(s) => {
+                self.out.push(b'"');
+                escape_into(self.out, s.as_bytes());
+                self.out.push(b'"');
+            }
+            Node::Display(d) => {
+                self.out.push(b'"');
+                let _ = write!(Escaped(self.out), "{d}");
+                self.out.push(b'"');
+            }
+            Node::Time(t) => self.time(t),
+            Node::Bytes(b) => self.bytes(b),
+            Node::Seq(items) => {
+                self.out.push(b'[');
+                let mut first = true;
+                items.items(&mut |v| {
+                    if !first {
+                        self.out.push(b',');
+                    }
+                    first = false;
+                    self.node(v);
+                });
+                self.out.push(b']');
+            }
+            Node::Map(m) => self.map(m),
+        }
+    }
+
+    fn u64(&mut self, mut n: u64) {
+        let mut buf = [0u8; 20];
+        let mut i = buf.len();
+        loop {
+            i -= 1;
+            buf[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        self.raw(&buf[i..]);
+    }
+
+    /// `"SEC.MSEC"`.
+    fn time(&mut self, t: Timestamp) {
+        self.out.push(b'"');
+        self.u64(t.sec);
+        let ms = t.msec;
+        self.raw(&[
+            b'.',
+            b'0' + (ms / 100 % 10) as u8,
+            b'0' + (ms / 10 % 10) as u8,
+            b'0' + (ms % 10) as u8,
+            b'"',
+        ]);
+    }
+
+    fn bytes(&mut self, b: &[u8]) {
+        if self.opt.hex_bytes {
+            self.out.push(b'"');
+            hex_into(self.out, b);
+            self.out.push(b'"');
+            return;
+        }
+        match std::str::from_utf8(b) {
+            Ok(_) => {
+                self.out.push(b'"');
+                escape_into(self.out, b);
+                self.out.push(b'"');
+            }
+            Err(_) => {
+                self.raw(b"{\"hex\":\"");
+                hex_into(self.out, b);
+                self.raw(b"\"}");
+            }
+        }
+    }
+}
+
+/// A `fmt::Write` that appends JSON-escaped text.
+struct Escaped<'o>(&'o mut Vec<u8>);
+
+impl fmt::Write for Escaped<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        escape_into(self.0, s.as_bytes());
+        Ok(())
+    }
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Appends the lowercase hex of `b`.
+pub(crate) fn hex_into(out: &mut Vec<u8>, b: &[u8]) {
+    out.reserve(b.len() * 2);
+    for &c in b {
+        out.push(HEX[(c >> 4) as usize]);
+        out.push(HEX[(c & 15) as usize]);
+    }
+}
+
+/// Escapes UTF-8 `s` for a JSON string body.
+fn escape_into(out: &mut Vec<u8>, s: &[u8]) {
+    let mut start = 0;
+    for (i, &c) in s.iter().enumerate() {
+        let esc: &[u8] = match c {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0..=0x1f | 0x7f => b"",
+            _ => continue,
+        };
+        out.extend_from_slice(&s[start..i]);
+        if esc.is_empty() {
+            out.extend_from_slice(b"\\u00");
+            out.push(HEX[(c >> 4) as usize]);
+            out.push(HEX[(c & 15) as usize]);
+        } else {
+            out.extend_from_slice(esc);
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(&s[start..]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_strings() {
+        let mut o = Vec::new();
+        write_bytes(
+            &mut o,
+            b"a\"b\\c\n\x01\x1d\x7f\xc3\xbc",
+            JsonOptions::default(),
+        );
+        assert_eq!(
+            String::from_utf8(o).unwrap(),
+            "\"a\\\"b\\\\c\\n\\u0001\\u001d\\u007f\u{fc}\""
+        );
+        let mut o = Vec::new();
+        write_bytes(&mut o, b"\xff\xfe-x", JsonOptions::default());
+        assert_eq!(String::from_utf8(o).unwrap(), "{\"hex\":\"fffe2d78\"}");
+        let mut o = Vec::new();
+        write_bytes(&mut o, b"ls", JsonOptions { hex_bytes: true });
+        assert_eq!(String::from_utf8(o).unwrap(), "\"6c73\"");
+    }
+
+    fn record_json(line: &[u8]) -> String {
+        let mut o = Vec::new();
+        write_record(
+            &mut o,
+            &Record::parse_line(line).unwrap(),
+            JsonOptions::default(),
+        );
+        String::from_utf8(o).unwrap()
+    }
+
+    #[test]
+    fn keys_never_collide() {
+        let j = record_json(b"type=USER msg=audit(1.000:1): a=1 a=2 a@2=3 \xff=4 %FF=5 x y\n");
+        let v = fields_of(&j);
+        assert_eq!(
+            v,
+            r#"{"a":"1","a@2":"2","a%402":"3","%FF":"4","%25FF":"5","@tokens":["x","y"]}"#
+        );
+    }
+
+    fn fields_of(j: &str) -> &str {
+        let at = j.find("\"fields\":").unwrap() + 9;
+        &j[at..j.len() - 1]
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        // 10,000 levels of msg='...': the output is as deep as MAX_NESTING.
+        let mut body = String::from("x=1");
+        for _ in 0..10_000 {
+            body = format!("msg='{body}'");
+        }
+        let j = record_json(format!("type=USER msg=audit(1.000:1): {body}\n").as_bytes());
+        let depth = j
+            .bytes()
+            .scan(0i32, |d, c| {
+                match c {
+                    b'{' | b'[' => *d += 1,
+                    b'}' | b']' => *d -= 1,
+                    _ => {}
+                }
+                Some(*d)
+            })
+            .max()
+            .unwrap();
+        assert_eq!(depth as usize, 2 + super::super::MAX_NESTING);
+    }
+}

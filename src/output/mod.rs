@@ -1,0 +1,246 @@
+//! The one description of events and records that every output format walks.
+//!
+//! An event, a record, a path, a list of arguments: each says once what it
+//! holds, as ordered `key: value` entries ([`Describe`]) whose values are
+//! [`Node`]s (numbers, text, byte strings, lists, nested maps). The formats
+//! walk that description and never look at the events themselves:
+//!
+//! - [`json`]: the native JSON lines of `audit2json` and `audit-tail`;
+//! - `serde` (feature `serde`): `Serialize` for [`Event`](crate::event::Event),
+//!   [`EventBuf`](crate::event::EventBuf), [`ExecEvent`](crate::event::ExecEvent),
+//!   [`SocketEvent`](crate::event::SocketEvent), [`Record`](crate::Record) and
+//!   [`RecordBuf`](crate::RecordBuf), equal to the native JSON by construction.
+//!
+//! # Shape
+//!
+//! **Events** (`kind` = `exec`, `socket`, `other`, `lost`) carry `node`
+//! (string or null), `time` (the header's `"SEC.MSEC"`) and `serial`; exec and
+//! socket events the SYSCALL fields (`arch`, `syscall`, `success`, `exit`,
+//! `errno`, `pid`, `ppid`, the ids, `auid` and `ses` null when unset, `tty`,
+//! `comm`, `exe`, `key` as an array); exec adds `argc`, `argv`, `cwd`,
+//! `proctitle` (an array of its NUL-separated items), `paths`; socket adds
+//! `op`, `family` (`unix`, `inet`, `inet6`, `netlink` or the number), `addr`,
+//! `port` and `path` (an abstract unix name is `@` and the name, as `ss` shows
+//! it); other adds `records`; lost adds `source` and `count`. `incomplete`,
+//! `late` and `argv_complete` appear only when they say something is missing.
+//!
+//! **Records** carry `type`, `node`, `time`, `serial` and `fields`: an object
+//! of decoded values (`(null)`, `?` and unset ids are null, `msg='...'` a
+//! nested object, `key` an array). ENRICHED lines add `enriched`, the
+//! interpreted fields. `type` is the name a log line writes (`SYSCALL`,
+//! `UNKNOWN[1999]`), or the name as written for one this crate does not know.
+//!
+//! # Byte strings
+//!
+//! Audit strings are bytes. A byte string that is valid UTF-8 is a string;
+//! any other is an object `{"hex":"<lowercase hex of the exact bytes>"}`, so
+//! the output is lossless and a reader tells the two apart by type. (The JSON
+//! writer can write every byte string as plain hex instead:
+//! [`json::JsonOptions::hex_bytes`].)
+//!
+//! # Keys of `fields` objects
+//!
+//! Field keys come from the input, which a hostile process partly controls.
+//! They are written losslessly and never collide:
+//!
+//! - every byte of a key that is not printable ASCII (`0x21..=0x7e`), and the
+//!   bytes `%`, `@`, `"` and `\`, is written as `%XX` (two upper-case hex
+//!   digits), so a key that is not UTF-8, or one holding a `%`, reads back to
+//!   its exact bytes;
+//! - a key seen again in the same object is written with `@2`, `@3`, ... after
+//!   it (`a`, `a@2`): a literal `a@2` in the input is written `a%402`;
+//! - tokens without a key (`avc:  denied  { read }`) go, in order, to an
+//!   array under `@tokens`, a key no field can produce.
+//!
+//! Real keys (`pid`, `a1[0]`, `old-auid`, `SADDR`) need no escape and are
+//! written as they are.
+//!
+//! # Limits
+//!
+//! A `msg='...'` nested in a `msg='...'` is described as a nested object down
+//! to [`MAX_NESTING`] levels; deeper values are byte strings of their raw text.
+//! Every format walks the description recursively, so the depth of the output
+//! (at most `MAX_NESTING + 4`) bounds the stack every format uses, and stays
+//! far below the 128 levels that serde_json's and Python's parsers accept.
+
+mod describe;
+pub mod json;
+#[cfg(feature = "serde")]
+mod serde;
+
+pub use describe::{RecordFields, MAX_NESTING};
+
+use std::fmt;
+
+use crate::record::Timestamp;
+
+/// One value of the description.
+#[derive(Clone, Copy)]
+pub enum Node<'a> {
+    /// Absent or unknown.
+    Null,
+    /// A flag.
+    Bool(bool),
+    /// An unsigned number.
+    U64(u64),
+    /// A signed number.
+    I64(i64),
+    /// Text the crate made (a syscall, arch, errno or family name): UTF-8.
+    Str(&'a str),
+    /// Text the crate renders on demand (an IP address, an octal mode, an
+    /// arch number as hex): UTF-8.
+    Display(&'a dyn fmt::Display),
+    /// A timestamp, written as the header's `"SEC.MSEC"`.
+    Time(Timestamp),
+    /// An audit byte string (see the module documentation).
+    Bytes(&'a [u8]),
+    /// A list.
+    Seq(&'a dyn Items),
+    /// A nested object.
+    Map(&'a dyn Describe),
+}
+
+impl fmt::Debug for Node<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Node::Null => f.write_str("Null"),
+            Node::Bool(b) => write!(f, "Bool({b})"),
+            Node::U64(n) => write!(f, "U64({n})"),
+            Node::I64(n) => write!(f, "I64({n})"),
+            Node::Str(s) => write!(f, "Str({s:?})"),
+            Node::Display(d) => write!(f, "Display({:?})", d.to_string()),
+            Node::Time(t) => write!(f, "Time({t})"),
+            Node::Bytes(b) => write!(f, "Bytes({:?})", crate::BStr::new(b)),
+            Node::Seq(_) => f.write_str("Seq(..)"),
+            Node::Map(_) => f.write_str("Map(..)"),
+        }
+    }
+}
+
+/// Something described as an object: ordered `key: value` entries.
+pub trait Describe {
+    /// Hands each entry, in order, to `entry`.
+    fn describe(&self, entry: &mut dyn FnMut(Key<'_>, Node<'_>));
+}
+
+/// Something described as a list.
+pub trait Items {
+    /// Hands each item, in order, to `item`.
+    fn items(&self, item: &mut dyn FnMut(Node<'_>));
+}
+
+/// The key of an entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key<'a> {
+    /// A key of the crate's own vocabulary (`pid`, `argv`): ASCII, written
+    /// as it is.
+    Name(&'static str),
+    /// A field key from the input and how many times it has been seen in its
+    /// object (1 the first time): written by the rules in the module
+    /// documentation.
+    Field {
+        /// The key's bytes.
+        name: &'a [u8],
+        /// 1 for the first field with this key, 2 for the next (`key@2`), ...
+        nth: u32,
+    },
+    /// The list of tokens without a key (`@tokens`).
+    Tokens,
+}
+
+/// Whether a key byte is written as `%XX`.
+#[inline]
+pub(crate) fn key_byte_escaped(b: u8) -> bool {
+    !(0x21..=0x7e).contains(&b) || matches!(b, b'%' | b'@' | b'"' | b'\\')
+}
+
+impl Key<'_> {
+    /// The key as written, when it needs no escape and no `@n` (the common
+    /// case): no formatting needed.
+    #[inline]
+    pub fn as_plain_str(&self) -> Option<&str> {
+        match *self {
+            Key::Name(n) => Some(n),
+            Key::Tokens => Some("@tokens"),
+            Key::Field { name, nth: 1 } if !name.iter().any(|&b| key_byte_escaped(b)) => {
+                // only printable ASCII here
+                std::str::from_utf8(name).ok()
+            }
+            Key::Field { .. } => None,
+        }
+    }
+}
+
+impl fmt::Display for Key<'_> {
+    /// The key as every format writes it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(s) = self.as_plain_str() {
+            return f.write_str(s);
+        }
+        let Key::Field { name, nth } = *self else {
+            unreachable!("names and @tokens are plain")
+        };
+        let mut start = 0;
+        for (i, &b) in name.iter().enumerate() {
+            if key_byte_escaped(b) {
+                // the bytes before are printable ASCII
+                f.write_str(std::str::from_utf8(&name[start..i]).unwrap_or_default())?;
+                write!(f, "%{b:02X}")?;
+                start = i + 1;
+            }
+        }
+        f.write_str(std::str::from_utf8(&name[start..]).unwrap_or_default())?;
+        if nth > 1 {
+            write!(f, "@{nth}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A list of byte strings (argv, keys, proctitle).
+pub(crate) struct ByteList<'s, T>(pub &'s [T]);
+
+impl<T: AsRef<[u8]>> Items for ByteList<'_, T> {
+    fn items(&self, item: &mut dyn FnMut(Node<'_>)) {
+        for b in self.0 {
+            item(Node::Bytes(b.as_ref()));
+        }
+    }
+}
+
+/// A list of objects.
+pub(crate) struct MapList<'s, T>(pub &'s [T]);
+
+impl<T: Describe> Items for MapList<'_, T> {
+    fn items(&self, item: &mut dyn FnMut(Node<'_>)) {
+        for m in self.0 {
+            item(Node::Map(m));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(name: &[u8], nth: u32) -> String {
+        Key::Field { name, nth }.to_string()
+    }
+
+    #[test]
+    fn keys_are_lossless_and_never_collide() {
+        assert_eq!(key(b"pid", 1), "pid");
+        assert_eq!(key(b"a1[0]", 1), "a1[0]");
+        assert_eq!(key(b"old-auid", 1), "old-auid");
+        assert_eq!(key(b"a", 2), "a@2");
+        assert_eq!(key(b"a@2", 1), "a%402");
+        assert_eq!(key(b"a%402", 1), "a%25402");
+        assert_eq!(key(b"\xff", 1), "%FF");
+        assert_eq!(key("ü".as_bytes(), 1), "%C3%BC");
+        assert_eq!(key(b"a\"b\\c d\x01", 3), "a%22b%5Cc%20d%01@3");
+        assert_eq!(Key::Tokens.to_string(), "@tokens");
+        assert_eq!(Key::Name("argv").to_string(), "argv");
+        assert_eq!(Key::Field { name: b"x", nth: 1 }.as_plain_str(), Some("x"));
+        assert_eq!(Key::Field { name: b"x", nth: 2 }.as_plain_str(), None);
+    }
+}

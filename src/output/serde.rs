@@ -1,0 +1,128 @@
+//! `serde::Serialize` (feature `serde`) as a walk of the [description](super):
+//! the same keys, values and byte-string rule as the native JSON, for any
+//! serde format. Maps are serialized with unknown length.
+
+use std::fmt;
+
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+
+use super::{Describe, Items, Key, Node};
+use crate::event::{Event, EventBuf, ExecEvent, PathRecord, SocketEvent};
+use crate::record::{Record, RecordBuf};
+
+/// Serializes anything described as a map.
+pub(crate) struct AsMap<'d>(pub &'d dyn Describe);
+
+impl Serialize for AsMap<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        let mut err = None;
+        self.0.describe(&mut |k, v| {
+            if err.is_none() {
+                if let Err(e) = m.serialize_entry(&SerKey(k), &SerNode(v)) {
+                    err = Some(e);
+                }
+            }
+        });
+        match err {
+            Some(e) => Err(e),
+            None => m.end(),
+        }
+    }
+}
+
+struct SerKey<'a>(Key<'a>);
+
+impl Serialize for SerKey<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0.as_plain_str() {
+            Some(k) => s.serialize_str(k),
+            None => s.collect_str(&self.0),
+        }
+    }
+}
+
+struct SerNode<'a>(Node<'a>);
+
+impl Serialize for SerNode<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Node::Null => s.serialize_none(),
+            Node::Bool(b) => s.serialize_bool(b),
+            Node::U64(n) => s.serialize_u64(n),
+            Node::I64(n) => s.serialize_i64(n),
+            Node::Str(t) => s.serialize_str(t),
+            Node::Display(d) => s.collect_str(d),
+            Node::Time(t) => s.collect_str(&t),
+            Node::Bytes(b) => match std::str::from_utf8(b) {
+                Ok(t) => s.serialize_str(t),
+                Err(_) => {
+                    let mut m = s.serialize_map(Some(1))?;
+                    m.serialize_entry("hex", &Hex(b))?;
+                    m.end()
+                }
+            },
+            Node::Seq(items) => SerSeq(items).serialize(s),
+            Node::Map(d) => AsMap(d).serialize(s),
+        }
+    }
+}
+
+struct SerSeq<'a>(&'a dyn Items);
+
+impl Serialize for SerSeq<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(None)?;
+        let mut err = None;
+        self.0.items(&mut |v| {
+            if err.is_none() {
+                if let Err(e) = seq.serialize_element(&SerNode(v)) {
+                    err = Some(e);
+                }
+            }
+        });
+        match err {
+            Some(e) => Err(e),
+            None => seq.end(),
+        }
+    }
+}
+
+/// Lowercase hex of bytes, written without an intermediate string.
+struct Hex<'a>(&'a [u8]);
+
+impl Serialize for Hex<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl fmt::Display for Hex<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for b in self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+macro_rules! serialize_described {
+    ($($t:ty),*) => {$(
+        impl Serialize for $t {
+            /// As the native JSON writes it (see [`crate::output`]).
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                AsMap(self).serialize(s)
+            }
+        }
+    )*};
+}
+
+serialize_described!(
+    Event<'_>,
+    ExecEvent<'_>,
+    SocketEvent<'_>,
+    PathRecord<'_>,
+    Record<'_>,
+    RecordBuf,
+    EventBuf
+);
