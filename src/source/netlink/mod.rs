@@ -47,6 +47,7 @@ mod session;
 mod socket;
 mod status;
 mod sys;
+mod uapi;
 mod wire;
 
 pub use error::{NetlinkError, Request, RuleError, RuleErrorKind};

@@ -18,13 +18,9 @@ pub(crate) const NLM_F_ACK: u16 = 4;
 
 // control message types of include/uapi/linux/audit.h that only ever come
 // back as replies to a request (never as an audit record)
-pub(crate) const AUDIT_GET: u16 = 1000;
-pub(crate) const AUDIT_SET: u16 = 1001;
+use super::uapi::{AUDIT_ADD_RULE, AUDIT_DEL_RULE, AUDIT_GET, AUDIT_LIST_RULES, AUDIT_SET};
 const AUDIT_LIST: u16 = 1002;
-pub(crate) const AUDIT_ADD_RULE: u16 = 1011;
-pub(crate) const AUDIT_DEL_RULE: u16 = 1012;
 const AUDIT_SIGNAL_INFO: u16 = 1010;
-pub(crate) const AUDIT_LIST_RULES: u16 = 1013;
 const AUDIT_TTY_GET: u16 = 1016;
 const AUDIT_GET_FEATURE: u16 = 1019;
 const AUDIT_SIGNAL_INFO2: u16 = 1021;

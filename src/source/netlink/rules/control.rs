@@ -3,7 +3,7 @@
 use super::Rule;
 use crate::source::netlink::error::{NetlinkError, Request};
 use crate::source::netlink::socket::{AuditSocket, Expect};
-use crate::source::netlink::wire::{AUDIT_ADD_RULE, AUDIT_DEL_RULE, AUDIT_LIST_RULES};
+use crate::source::netlink::uapi::{AUDIT_ADD_RULE, AUDIT_DEL_RULE, AUDIT_LIST_RULES};
 
 impl AuditSocket {
     /// Adds a rule at the end of its list (at the head for `-A` rules).

@@ -8,16 +8,15 @@ mod wire;
 use std::fmt;
 use std::str::FromStr;
 
-use netlink_packet_audit::constants as c;
-
 use super::error::{RuleError, RuleErrorKind};
+use super::uapi;
 use crate::tables;
 
 /// The key length limit of the kernel (`AUDIT_MAX_KEY_LEN`), all keys together.
-pub const MAX_KEY_LEN: usize = 256;
+pub const MAX_KEY_LEN: usize = uapi::AUDIT_MAX_KEY_LEN;
 
 /// The field limit of the kernel (`AUDIT_MAX_FIELDS`), keys and arch included.
-pub const MAX_FIELDS: usize = 64;
+pub const MAX_FIELDS: usize = uapi::AUDIT_MAX_FIELDS;
 
 /// The filter list a rule belongs to (the first half of `-a list,action`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -41,12 +40,12 @@ impl List {
     /// The kernel's list number (`AUDIT_FILTER_*`).
     pub fn raw(self) -> u32 {
         match self {
-            List::User => c::AUDIT_FILTER_USER,
-            List::Task => c::AUDIT_FILTER_TASK,
-            List::Exit => c::AUDIT_FILTER_EXIT,
-            List::Exclude => c::AUDIT_FILTER_TYPE,
-            List::Filesystem => c::AUDIT_FILTER_FS,
-            List::IoUring => 7,
+            List::User => uapi::AUDIT_FILTER_USER,
+            List::Task => uapi::AUDIT_FILTER_TASK,
+            List::Exit => uapi::AUDIT_FILTER_EXIT,
+            List::Exclude => uapi::AUDIT_FILTER_EXCLUDE,
+            List::Filesystem => uapi::AUDIT_FILTER_FS,
+            List::IoUring => uapi::AUDIT_FILTER_URING_EXIT,
         }
     }
 
@@ -109,16 +108,16 @@ impl Action {
     /// The kernel's number (`AUDIT_NEVER`, `AUDIT_ALWAYS`).
     pub fn raw(self) -> u32 {
         match self {
-            Action::Never => c::AUDIT_NEVER,
-            Action::Always => c::AUDIT_ALWAYS,
+            Action::Never => uapi::AUDIT_NEVER,
+            Action::Always => uapi::AUDIT_ALWAYS,
         }
     }
 
     /// The action of a kernel number.
     pub fn from_raw(v: u32) -> Option<Self> {
         match v {
-            c::AUDIT_NEVER => Some(Action::Never),
-            c::AUDIT_ALWAYS => Some(Action::Always),
+            uapi::AUDIT_NEVER => Some(Action::Never),
+            uapi::AUDIT_ALWAYS => Some(Action::Always),
             _ => None,
         }
     }
@@ -331,14 +330,14 @@ impl Op {
     /// The kernel's operator bits (`AUDIT_EQUAL`, ...).
     pub fn raw(self) -> u32 {
         match self {
-            Op::Equal => c::AUDIT_EQUAL,
-            Op::NotEqual => c::AUDIT_NOT_EQUAL,
-            Op::Less => c::AUDIT_LESS_THAN,
-            Op::Greater => c::AUDIT_GREATER_THAN,
-            Op::LessOrEqual => c::AUDIT_LESS_THAN_OR_EQUAL,
-            Op::GreaterOrEqual => c::AUDIT_GREATER_THAN_OR_EQUAL,
-            Op::BitMask => c::AUDIT_BIT_MASK,
-            Op::BitTest => c::AUDIT_BIT_TEST,
+            Op::Equal => uapi::AUDIT_EQUAL,
+            Op::NotEqual => uapi::AUDIT_NOT_EQUAL,
+            Op::Less => uapi::AUDIT_LESS_THAN,
+            Op::Greater => uapi::AUDIT_GREATER_THAN,
+            Op::LessOrEqual => uapi::AUDIT_LESS_THAN_OR_EQUAL,
+            Op::GreaterOrEqual => uapi::AUDIT_GREATER_THAN_OR_EQUAL,
+            Op::BitMask => uapi::AUDIT_BIT_MASK,
+            Op::BitTest => uapi::AUDIT_BIT_TEST,
         }
     }
 
@@ -439,76 +438,81 @@ pub enum Field {
 }
 
 const FIELDS: &[(Field, u32, &str, ValueKind)] = &[
-    (Field::Pid, c::AUDIT_PID, "pid", ValueKind::Number),
-    (Field::Ppid, c::AUDIT_PPID, "ppid", ValueKind::Number),
-    (Field::Uid, c::AUDIT_UID, "uid", ValueKind::Id),
-    (Field::Euid, c::AUDIT_EUID, "euid", ValueKind::Id),
-    (Field::Suid, c::AUDIT_SUID, "suid", ValueKind::Id),
-    (Field::Fsuid, c::AUDIT_FSUID, "fsuid", ValueKind::Id),
-    (Field::Gid, c::AUDIT_GID, "gid", ValueKind::Id),
-    (Field::Egid, c::AUDIT_EGID, "egid", ValueKind::Id),
-    (Field::Sgid, c::AUDIT_SGID, "sgid", ValueKind::Id),
-    (Field::Fsgid, c::AUDIT_FSGID, "fsgid", ValueKind::Id),
-    (Field::Auid, c::AUDIT_LOGINUID, "auid", ValueKind::Id),
+    (Field::Pid, uapi::AUDIT_PID, "pid", ValueKind::Number),
+    (Field::Ppid, uapi::AUDIT_PPID, "ppid", ValueKind::Number),
+    (Field::Uid, uapi::AUDIT_UID, "uid", ValueKind::Id),
+    (Field::Euid, uapi::AUDIT_EUID, "euid", ValueKind::Id),
+    (Field::Suid, uapi::AUDIT_SUID, "suid", ValueKind::Id),
+    (Field::Fsuid, uapi::AUDIT_FSUID, "fsuid", ValueKind::Id),
+    (Field::Gid, uapi::AUDIT_GID, "gid", ValueKind::Id),
+    (Field::Egid, uapi::AUDIT_EGID, "egid", ValueKind::Id),
+    (Field::Sgid, uapi::AUDIT_SGID, "sgid", ValueKind::Id),
+    (Field::Fsgid, uapi::AUDIT_FSGID, "fsgid", ValueKind::Id),
+    (Field::Auid, uapi::AUDIT_LOGINUID, "auid", ValueKind::Id),
     (
         Field::LoginuidSet,
-        c::AUDIT_LOGINUID_SET,
+        uapi::AUDIT_LOGINUID_SET,
         "loginuid_set",
         ValueKind::Number,
     ),
-    (Field::Ses, c::AUDIT_SESSIONID, "sessionid", ValueKind::Id),
-    (Field::Pers, c::AUDIT_PERS, "pers", ValueKind::Hex),
-    (Field::Arch, c::AUDIT_ARCH, "arch", ValueKind::Arch),
+    (
+        Field::Ses,
+        uapi::AUDIT_SESSIONID,
+        "sessionid",
+        ValueKind::Id,
+    ),
+    (Field::Pers, uapi::AUDIT_PERS, "pers", ValueKind::Hex),
+    (Field::Arch, uapi::AUDIT_ARCH, "arch", ValueKind::Arch),
     (
         Field::MsgType,
-        c::AUDIT_MSGTYPE,
+        uapi::AUDIT_MSGTYPE,
         "msgtype",
         ValueKind::MsgType,
     ),
     (
         Field::Devmajor,
-        c::AUDIT_DEVMAJOR,
+        uapi::AUDIT_DEVMAJOR,
         "devmajor",
         ValueKind::Number,
     ),
     (
         Field::Devminor,
-        c::AUDIT_DEVMINOR,
+        uapi::AUDIT_DEVMINOR,
         "devminor",
         ValueKind::Number,
     ),
-    (Field::Inode, c::AUDIT_INODE, "inode", ValueKind::Number),
-    (Field::Exit, c::AUDIT_EXIT, "exit", ValueKind::Exit),
+    (Field::Inode, uapi::AUDIT_INODE, "inode", ValueKind::Number),
+    (Field::Exit, uapi::AUDIT_EXIT, "exit", ValueKind::Exit),
     (
         Field::Success,
-        c::AUDIT_SUCCESS,
+        uapi::AUDIT_SUCCESS,
         "success",
         ValueKind::Number,
     ),
-    (Field::Perm, c::AUDIT_PERM, "perm", ValueKind::Perm),
-    (Field::A0, c::AUDIT_ARG0, "a0", ValueKind::Hex),
-    (Field::A1, c::AUDIT_ARG1, "a1", ValueKind::Hex),
-    (Field::A2, c::AUDIT_ARG2, "a2", ValueKind::Hex),
-    (Field::A3, c::AUDIT_ARG3, "a3", ValueKind::Hex),
-    (Field::ObjUid, c::AUDIT_OBJ_UID, "obj_uid", ValueKind::Id),
-    (Field::ObjGid, c::AUDIT_OBJ_GID, "obj_gid", ValueKind::Id),
+    (Field::Perm, uapi::AUDIT_PERM, "perm", ValueKind::Perm),
+    (Field::A0, uapi::AUDIT_ARG0, "a0", ValueKind::Hex),
+    (Field::A1, uapi::AUDIT_ARG1, "a1", ValueKind::Hex),
+    (Field::A2, uapi::AUDIT_ARG2, "a2", ValueKind::Hex),
+    (Field::A3, uapi::AUDIT_ARG3, "a3", ValueKind::Hex),
+    (Field::ObjUid, uapi::AUDIT_OBJ_UID, "obj_uid", ValueKind::Id),
+    (Field::ObjGid, uapi::AUDIT_OBJ_GID, "obj_gid", ValueKind::Id),
 ];
 
 /// String-valued kernel fields: (number, auditctl name).
 const TEXT_FIELDS: &[(u32, &str)] = &[
-    (c::AUDIT_WATCH, "path"),
-    (c::AUDIT_DIR, "dir"),
-    (c::AUDIT_EXE, "exe"),
-    (c::AUDIT_SUBJ_USER, "subj_user"),
-    (c::AUDIT_SUBJ_ROLE, "subj_role"),
-    (c::AUDIT_SUBJ_TYPE, "subj_type"),
-    (c::AUDIT_SUBJ_SEN, "subj_sen"),
-    (c::AUDIT_SUBJ_CLR, "subj_clr"),
-    (c::AUDIT_OBJ_USER, "obj_user"),
-    (c::AUDIT_OBJ_ROLE, "obj_role"),
-    (c::AUDIT_OBJ_TYPE, "obj_type"),
-    (c::AUDIT_OBJ_LEV_LOW, "obj_lev_low"),
-    (c::AUDIT_OBJ_LEV_HIGH, "obj_lev_high"),
+    (uapi::AUDIT_WATCH, "path"),
+    (uapi::AUDIT_DIR, "dir"),
+    (uapi::AUDIT_EXE, "exe"),
+    (uapi::AUDIT_SUBJ_USER, "subj_user"),
+    (uapi::AUDIT_SUBJ_ROLE, "subj_role"),
+    (uapi::AUDIT_SUBJ_TYPE, "subj_type"),
+    (uapi::AUDIT_SUBJ_SEN, "subj_sen"),
+    (uapi::AUDIT_SUBJ_CLR, "subj_clr"),
+    (uapi::AUDIT_OBJ_USER, "obj_user"),
+    (uapi::AUDIT_OBJ_ROLE, "obj_role"),
+    (uapi::AUDIT_OBJ_TYPE, "obj_type"),
+    (uapi::AUDIT_OBJ_LEV_LOW, "obj_lev_low"),
+    (uapi::AUDIT_OBJ_LEV_HIGH, "obj_lev_high"),
 ];
 
 /// Names auditctl knows that this library does not encode.
