@@ -13,6 +13,7 @@ use super::sys;
 use super::wire::{
     self, NLMSG_DONE, NLMSG_ERROR, NLMSG_HDRLEN, NLM_F_ACK, NLM_F_REQUEST, RECV_BUFFER_LEN,
 };
+use crate::record::{is_record_type, RecordType};
 
 /// The multicast group of read-only listeners (`AUDIT_NLGRP_READLOG`).
 pub const AUDIT_NLGRP_READLOG: u32 = 1;
@@ -324,7 +325,7 @@ impl AuditSocket {
                     self.stats.runts += 1;
                     continue;
                 };
-                if wire::is_control(h.ty) {
+                if !is_record_type(RecordType(h.ty)) {
                     self.stats.stale_replies += 1;
                     continue;
                 }
@@ -467,7 +468,7 @@ impl AuditSocket {
                 self.stats.runts += 1;
                 continue;
             };
-            if !wire::is_control(h.ty) {
+            if is_record_type(RecordType(h.ty)) {
                 let copy = d.to_vec();
                 self.enqueue(Queued::Datagram(copy));
                 continue;
