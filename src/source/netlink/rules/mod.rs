@@ -10,6 +10,7 @@ use std::str::FromStr;
 
 use super::error::{RuleError, RuleErrorKind};
 use super::uapi;
+use crate::decode::Arch;
 use crate::tables;
 
 /// The key length limit of the kernel (`AUDIT_MAX_KEY_LEN`), all keys together.
@@ -139,143 +140,24 @@ impl Action {
     }
 }
 
-/// An audit architecture (`AUDIT_ARCH_*` value), as in `-F arch=`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Arch(u32);
+/// An arch as auditctl writes it in a rule: `b64` and `b32` for the
+/// machine's own arches ([`Arch::B64`], [`Arch::B32`]), else the name
+/// (`aarch64`), else `0x` and the hex value.
+pub(super) struct AuditctlArch(pub(super) Arch);
 
-impl Arch {
-    /// x86_64.
-    pub const X86_64: Arch = Arch(tables::AUDIT_ARCH_X86_64);
-    /// i386 (32-bit x86, also x86_64's 32-bit compat mode).
-    pub const I386: Arch = Arch(tables::AUDIT_ARCH_I386);
-    /// aarch64.
-    pub const AARCH64: Arch = Arch(tables::AUDIT_ARCH_AARCH64);
-    /// 32-bit little-endian arm.
-    pub const ARM: Arch = Arch(tables::AUDIT_ARCH_ARM);
-    /// riscv64.
-    pub const RISCV64: Arch = Arch(tables::AUDIT_ARCH_RISCV64);
-    /// ppc64le.
-    pub const PPC64LE: Arch = Arch(tables::AUDIT_ARCH_PPC64LE);
-    /// s390x.
-    pub const S390X: Arch = Arch(tables::AUDIT_ARCH_S390X);
-    /// loongarch64.
-    pub const LOONGARCH64: Arch = Arch(tables::AUDIT_ARCH_LOONGARCH64);
-
-    /// The 64-bit arch of the machine this is built for (auditctl's `b64`).
-    /// `Arch(0)` (matching nothing) on targets without one known here.
-    pub const B64: Arch = native::B64;
-    /// The 32-bit compat arch of the machine this is built for (auditctl's
-    /// `b32`). `Arch(0)` on targets without one known here.
-    pub const B32: Arch = native::B32;
-
-    /// The arch of an `AUDIT_ARCH_*` value.
-    pub const fn from_raw(v: u32) -> Arch {
-        Arch(v)
-    }
-
-    /// The `AUDIT_ARCH_*` value.
-    pub const fn raw(self) -> u32 {
-        self.0
-    }
-
-    /// The arch of a name as auditctl takes it: `b64`, `b32`, `x86_64`,
-    /// `i386` (`i686`), `aarch64`, ... or a `0x` hex value.
-    pub fn from_name(name: &str) -> Option<Arch> {
-        let a = match name {
-            "b64" => Arch::B64,
-            "b32" => Arch::B32,
-            "i486" | "i586" | "i686" => Arch::I386,
-            _ => {
-                if let Some(hex) = name.strip_prefix("0x") {
-                    Arch(u32::from_str_radix(hex, 16).ok()?)
-                } else {
-                    Arch(tables::arch_from_name(name)?)
-                }
-            }
-        };
-        (a.0 != 0).then_some(a)
-    }
-}
-
-impl fmt::Display for Arch {
+impl fmt::Display for AuditctlArch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0 != 0 && *self == Arch::B64 {
+        let arch = self.0;
+        if arch.0 != 0 && arch == Arch::B64 {
             f.write_str("b64")
-        } else if self.0 != 0 && *self == Arch::B32 {
+        } else if arch.0 != 0 && arch == Arch::B32 {
             f.write_str("b32")
-        } else if let Some(n) = tables::arch_name(self.0) {
+        } else if let Some(n) = arch.name() {
             f.write_str(n)
         } else {
-            write!(f, "0x{:x}", self.0)
+            write!(f, "0x{:x}", arch.0)
         }
     }
-}
-
-mod native {
-    use super::Arch;
-    use crate::tables as t;
-
-    #[cfg(any(target_arch = "x86_64", target_arch = "x86"))]
-    pub const B64: Arch = Arch(t::AUDIT_ARCH_X86_64);
-    #[cfg(any(target_arch = "x86_64", target_arch = "x86"))]
-    pub const B32: Arch = Arch(t::AUDIT_ARCH_I386);
-
-    #[cfg(any(target_arch = "aarch64", target_arch = "arm"))]
-    pub const B64: Arch = Arch(t::AUDIT_ARCH_AARCH64);
-    #[cfg(any(target_arch = "aarch64", target_arch = "arm"))]
-    pub const B32: Arch = Arch(t::AUDIT_ARCH_ARM);
-
-    #[cfg(any(target_arch = "riscv64", target_arch = "riscv32"))]
-    pub const B64: Arch = Arch(t::AUDIT_ARCH_RISCV64);
-    #[cfg(any(target_arch = "riscv64", target_arch = "riscv32"))]
-    pub const B32: Arch = Arch(t::AUDIT_ARCH_RISCV32);
-
-    #[cfg(all(target_arch = "powerpc64", target_endian = "little"))]
-    pub const B64: Arch = Arch(t::AUDIT_ARCH_PPC64LE);
-    #[cfg(all(
-        any(target_arch = "powerpc64", target_arch = "powerpc"),
-        target_endian = "big"
-    ))]
-    pub const B64: Arch = Arch(t::AUDIT_ARCH_PPC64);
-    #[cfg(any(target_arch = "powerpc64", target_arch = "powerpc"))]
-    pub const B32: Arch = Arch(t::AUDIT_ARCH_PPC);
-
-    #[cfg(target_arch = "s390x")]
-    pub const B64: Arch = Arch(t::AUDIT_ARCH_S390X);
-    #[cfg(target_arch = "s390x")]
-    pub const B32: Arch = Arch(t::AUDIT_ARCH_S390);
-
-    #[cfg(target_arch = "loongarch64")]
-    pub const B64: Arch = Arch(t::AUDIT_ARCH_LOONGARCH64);
-    #[cfg(target_arch = "loongarch64")]
-    pub const B32: Arch = Arch(t::AUDIT_ARCH_LOONGARCH32);
-
-    #[cfg(not(any(
-        target_arch = "x86_64",
-        target_arch = "x86",
-        target_arch = "aarch64",
-        target_arch = "arm",
-        target_arch = "riscv64",
-        target_arch = "riscv32",
-        target_arch = "powerpc64",
-        target_arch = "powerpc",
-        target_arch = "s390x",
-        target_arch = "loongarch64"
-    )))]
-    pub const B64: Arch = Arch(0);
-    #[cfg(not(any(
-        target_arch = "x86_64",
-        target_arch = "x86",
-        target_arch = "aarch64",
-        target_arch = "arm",
-        target_arch = "riscv64",
-        target_arch = "riscv32",
-        target_arch = "powerpc64",
-        target_arch = "powerpc",
-        target_arch = "s390x",
-        target_arch = "loongarch64"
-    )))]
-    pub const B32: Arch = Arch(0);
 }
 
 /// A comparison operator of a `-F` field.
@@ -643,7 +525,8 @@ pub enum Syscalls {
 /// returns rules equal to those added.
 ///
 /// ```
-/// use auditstream::source::netlink::{Arch, Field, Op, Rule};
+/// use auditstream::decode::Arch;
+/// use auditstream::source::netlink::{Field, Op, Rule};
 ///
 /// let built = Rule::exit_always()
 ///     .arch(Arch::B64)
@@ -701,7 +584,7 @@ impl Rule {
         self.conditions.push(Condition::Field {
             field: Field::Arch,
             op: Op::Equal,
-            value: arch.raw(),
+            value: arch.0,
         });
         self
     }
@@ -727,11 +610,11 @@ impl Rule {
         if let Ok(n) = name.parse::<u32>() {
             return Ok(n);
         }
-        tables::syscall_number(arch.raw(), name).ok_or_else(|| {
+        arch.syscall_number(name).ok_or_else(|| {
             RuleError::new(
                 RuleErrorKind::UnknownSyscall,
                 position,
-                format!("{name} ({arch})"),
+                format!("{name} ({})", AuditctlArch(arch)),
             )
         })
     }
@@ -921,13 +804,13 @@ impl Rule {
     pub fn standard_set() -> Vec<Rule> {
         let mut rules = Vec::new();
         for arch in [Arch::B64, Arch::B32] {
-            if arch.raw() == 0 {
+            if arch.0 == 0 {
                 continue;
             }
             let have = |names: &[&'static str]| -> Vec<u32> {
                 names
                     .iter()
-                    .filter_map(|n| tables::syscall_number(arch.raw(), n))
+                    .filter_map(|n| arch.syscall_number(n))
                     .collect()
             };
             let exec = have(&["execve", "execveat"]);
@@ -948,7 +831,7 @@ impl Rule {
                         .key("net"),
                 );
             }
-            if let Some(socketcall) = tables::syscall_number(arch.raw(), "socketcall") {
+            if let Some(socketcall) = arch.syscall_number("socketcall") {
                 // SYS_BIND 2, SYS_CONNECT 3, SYS_LISTEN 4, SYS_ACCEPT 5; SYS_ACCEPT4 18
                 rules.push(
                     Rule::exit_always()
@@ -975,10 +858,10 @@ impl Rule {
             Syscalls::Empty => Ok(()),
             Syscalls::All => f.write_str(" -S all"),
             Syscalls::Numbers(v) => {
-                let arch = self.primary_arch().map(Arch::raw).unwrap_or(0);
+                let arch = self.primary_arch().unwrap_or(Arch(0));
                 for (i, n) in v.iter().enumerate() {
                     f.write_str(if i == 0 { " -S " } else { "," })?;
-                    match tables::syscall_name(arch, *n) {
+                    match arch.syscall_name(*n) {
                         Some(name) => f.write_str(name)?,
                         None => write!(f, "{n}")?,
                     }
@@ -1002,7 +885,7 @@ fn fmt_value(f: &mut fmt::Formatter<'_>, field: Field, value: u32) -> fmt::Resul
                 _ => write!(f, "{v}"),
             }
         }
-        ValueKind::Arch => write!(f, "{}", Arch(value)),
+        ValueKind::Arch => write!(f, "{}", AuditctlArch(Arch(value))),
         ValueKind::MsgType => match u16::try_from(value).ok().and_then(tables::record_type_name) {
             Some(name) if tables::record_type_from_name(name.as_bytes()) == Some(value as u16) => {
                 f.write_str(name)

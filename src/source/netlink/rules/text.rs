@@ -1,8 +1,9 @@
 //! auditctl-style rule text: `-a always,exit -F arch=b64 -S execve -k exec`.
 
 use super::{
-    Action, Arch, Condition, Field, List, Op, Rule, Syscalls, ValueKind, OPS, UNSUPPORTED_FIELDS,
+    Action, Condition, Field, List, Op, Rule, Syscalls, ValueKind, OPS, UNSUPPORTED_FIELDS,
 };
+use crate::decode::Arch;
 use crate::source::netlink::error::{RuleError, RuleErrorKind as K};
 use crate::tables;
 
@@ -177,17 +178,30 @@ fn parse_field(pos: usize, v: &str) -> Result<Parsed<'_>, RuleError> {
         },
         ValueKind::Exit => parse_exit(value),
         ValueKind::Number | ValueKind::Hex => parse_number(value),
-        ValueKind::Arch => Some(
-            Arch::from_name(value)
-                .ok_or_else(|| bad(K::UnknownArch))?
-                .raw(),
-        ),
+        ValueKind::Arch => Some(parse_arch(value).ok_or_else(|| bad(K::UnknownArch))?.0),
         ValueKind::MsgType => parse_number(value)
             .or_else(|| tables::record_type_from_name(value.as_bytes()).map(u32::from)),
         ValueKind::Perm => parse_perm(value),
     };
     let value = n.ok_or_else(|| bad(K::BadValue))?;
     Ok(Parsed::Cond(Condition::Field { field, op, value }))
+}
+
+/// An arch as auditctl's `-F arch=` takes it: `b64` and `b32` (the
+/// machine's own arches, [`Arch::B64`] and [`Arch::B32`]), a name as
+/// [`Arch::from_name`] takes it (`x86_64`, `aarch64`, ...), `i486`, `i586`
+/// or `i686` for `i386`, or a `0x` hex value. Never `Arch(0)`.
+fn parse_arch(name: &str) -> Option<Arch> {
+    let arch = match name {
+        "b64" => Arch::B64,
+        "b32" => Arch::B32,
+        "i486" | "i586" | "i686" => Arch::I386,
+        _ => match name.strip_prefix("0x") {
+            Some(hex) => Arch(u32::from_str_radix(hex, 16).ok()?),
+            None => Arch::from_name(name)?,
+        },
+    };
+    (arch.0 != 0).then_some(arch)
 }
 
 /// Decimal, `0x` hex, or a negative decimal (two's complement).
@@ -335,6 +349,25 @@ mod tests {
         for (text, want) in cases {
             let got = Rule::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
             assert_eq!(got, want, "{text}");
+        }
+    }
+
+    #[test]
+    fn arch_aliases() {
+        let cases = [
+            ("b64", Some(Arch::B64)),
+            ("b32", Some(Arch::B32)),
+            ("x86_64", Some(Arch::X86_64)),
+            ("i686", Some(Arch::I386)),
+            ("i386", Some(Arch::I386)),
+            ("aarch64", Some(Arch::AARCH64)),
+            ("0xc000003e", Some(Arch::X86_64)),
+            ("0x0", None),
+            ("b99", None),
+            ("X86_64", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(parse_arch(text), want, "{text}");
         }
     }
 

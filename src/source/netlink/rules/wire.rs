@@ -193,7 +193,7 @@ pub(super) fn decode(data: &[u8]) -> Result<Rule, RuleError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::netlink::rules::Arch;
+    use crate::decode::Arch;
 
     fn word(data: &[u8], index: usize) -> u32 {
         u32::from_ne_bytes(data[index * 4..index * 4 + 4].try_into().unwrap())
@@ -224,7 +224,7 @@ mod tests {
         );
         assert_eq!(
             [word(&d, v), word(&d, v + 1), word(&d, v + 2)],
-            [Arch::B64.raw(), u32::MAX, 4]
+            [Arch::B64.0, u32::MAX, 4]
         );
         assert_eq!([word(&d, o), word(&d, o + 1)], [0x4000_0000, 0x3000_0000]);
         assert_eq!(word(&d, BUFLEN), 4);
