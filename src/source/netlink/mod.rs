@@ -52,7 +52,7 @@ mod wire;
 
 pub use error::{NetlinkError, Request, RuleError, RuleErrorKind};
 pub use live::{LiveConfig, LiveEvents, LiveRecord, LiveStats};
-pub use rules::{Action, Condition, Field, List, Op, Rule, Syscalls, MAX_FIELDS, MAX_KEY_LEN};
+pub use rules::{Action, Condition, List, Op, Rule, RuleField, Syscalls, MAX_FIELDS, MAX_KEY_LEN};
 pub use session::AuditSession;
 pub use socket::{
     AuditSocket, Mode, Received, SocketStats, AUDIT_NLGRP_READLOG, DEFAULT_CONTROL_TIMEOUT,

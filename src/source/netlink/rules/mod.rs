@@ -254,10 +254,11 @@ enum ValueKind {
     Perm,
 }
 
-/// A numeric field of a `-F` comparison.
+/// A numeric field of a rule's `-F` comparison (`-F auid>=1000`); not to be
+/// confused with a record's `key=value` field, [`crate::Field`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum Field {
+pub enum RuleField {
     /// `pid`
     Pid,
     /// `ppid`
@@ -319,65 +320,80 @@ pub enum Field {
     Other(u32),
 }
 
-const FIELDS: &[(Field, u32, &str, ValueKind)] = &[
-    (Field::Pid, uapi::AUDIT_PID, "pid", ValueKind::Number),
-    (Field::Ppid, uapi::AUDIT_PPID, "ppid", ValueKind::Number),
-    (Field::Uid, uapi::AUDIT_UID, "uid", ValueKind::Id),
-    (Field::Euid, uapi::AUDIT_EUID, "euid", ValueKind::Id),
-    (Field::Suid, uapi::AUDIT_SUID, "suid", ValueKind::Id),
-    (Field::Fsuid, uapi::AUDIT_FSUID, "fsuid", ValueKind::Id),
-    (Field::Gid, uapi::AUDIT_GID, "gid", ValueKind::Id),
-    (Field::Egid, uapi::AUDIT_EGID, "egid", ValueKind::Id),
-    (Field::Sgid, uapi::AUDIT_SGID, "sgid", ValueKind::Id),
-    (Field::Fsgid, uapi::AUDIT_FSGID, "fsgid", ValueKind::Id),
-    (Field::Auid, uapi::AUDIT_LOGINUID, "auid", ValueKind::Id),
+const FIELDS: &[(RuleField, u32, &str, ValueKind)] = &[
+    (RuleField::Pid, uapi::AUDIT_PID, "pid", ValueKind::Number),
+    (RuleField::Ppid, uapi::AUDIT_PPID, "ppid", ValueKind::Number),
+    (RuleField::Uid, uapi::AUDIT_UID, "uid", ValueKind::Id),
+    (RuleField::Euid, uapi::AUDIT_EUID, "euid", ValueKind::Id),
+    (RuleField::Suid, uapi::AUDIT_SUID, "suid", ValueKind::Id),
+    (RuleField::Fsuid, uapi::AUDIT_FSUID, "fsuid", ValueKind::Id),
+    (RuleField::Gid, uapi::AUDIT_GID, "gid", ValueKind::Id),
+    (RuleField::Egid, uapi::AUDIT_EGID, "egid", ValueKind::Id),
+    (RuleField::Sgid, uapi::AUDIT_SGID, "sgid", ValueKind::Id),
+    (RuleField::Fsgid, uapi::AUDIT_FSGID, "fsgid", ValueKind::Id),
+    (RuleField::Auid, uapi::AUDIT_LOGINUID, "auid", ValueKind::Id),
     (
-        Field::LoginuidSet,
+        RuleField::LoginuidSet,
         uapi::AUDIT_LOGINUID_SET,
         "loginuid_set",
         ValueKind::Number,
     ),
     (
-        Field::Ses,
+        RuleField::Ses,
         uapi::AUDIT_SESSIONID,
         "sessionid",
         ValueKind::Id,
     ),
-    (Field::Pers, uapi::AUDIT_PERS, "pers", ValueKind::Hex),
-    (Field::Arch, uapi::AUDIT_ARCH, "arch", ValueKind::Arch),
+    (RuleField::Pers, uapi::AUDIT_PERS, "pers", ValueKind::Hex),
+    (RuleField::Arch, uapi::AUDIT_ARCH, "arch", ValueKind::Arch),
     (
-        Field::MsgType,
+        RuleField::MsgType,
         uapi::AUDIT_MSGTYPE,
         "msgtype",
         ValueKind::MsgType,
     ),
     (
-        Field::Devmajor,
+        RuleField::Devmajor,
         uapi::AUDIT_DEVMAJOR,
         "devmajor",
         ValueKind::Number,
     ),
     (
-        Field::Devminor,
+        RuleField::Devminor,
         uapi::AUDIT_DEVMINOR,
         "devminor",
         ValueKind::Number,
     ),
-    (Field::Inode, uapi::AUDIT_INODE, "inode", ValueKind::Number),
-    (Field::Exit, uapi::AUDIT_EXIT, "exit", ValueKind::Exit),
     (
-        Field::Success,
+        RuleField::Inode,
+        uapi::AUDIT_INODE,
+        "inode",
+        ValueKind::Number,
+    ),
+    (RuleField::Exit, uapi::AUDIT_EXIT, "exit", ValueKind::Exit),
+    (
+        RuleField::Success,
         uapi::AUDIT_SUCCESS,
         "success",
         ValueKind::Number,
     ),
-    (Field::Perm, uapi::AUDIT_PERM, "perm", ValueKind::Perm),
-    (Field::A0, uapi::AUDIT_ARG0, "a0", ValueKind::Hex),
-    (Field::A1, uapi::AUDIT_ARG1, "a1", ValueKind::Hex),
-    (Field::A2, uapi::AUDIT_ARG2, "a2", ValueKind::Hex),
-    (Field::A3, uapi::AUDIT_ARG3, "a3", ValueKind::Hex),
-    (Field::ObjUid, uapi::AUDIT_OBJ_UID, "obj_uid", ValueKind::Id),
-    (Field::ObjGid, uapi::AUDIT_OBJ_GID, "obj_gid", ValueKind::Id),
+    (RuleField::Perm, uapi::AUDIT_PERM, "perm", ValueKind::Perm),
+    (RuleField::A0, uapi::AUDIT_ARG0, "a0", ValueKind::Hex),
+    (RuleField::A1, uapi::AUDIT_ARG1, "a1", ValueKind::Hex),
+    (RuleField::A2, uapi::AUDIT_ARG2, "a2", ValueKind::Hex),
+    (RuleField::A3, uapi::AUDIT_ARG3, "a3", ValueKind::Hex),
+    (
+        RuleField::ObjUid,
+        uapi::AUDIT_OBJ_UID,
+        "obj_uid",
+        ValueKind::Id,
+    ),
+    (
+        RuleField::ObjGid,
+        uapi::AUDIT_OBJ_GID,
+        "obj_gid",
+        ValueKind::Id,
+    ),
 ];
 
 /// String-valued kernel fields: (number, auditctl name).
@@ -419,11 +435,11 @@ const UNSUPPORTED_FIELDS: &[&str] = &[
     "uring_op",
 ];
 
-impl Field {
+impl RuleField {
     /// The kernel's field number (`AUDIT_UID`, ...).
     pub fn raw(self) -> u32 {
         match self {
-            Field::Other(n) => n,
+            RuleField::Other(n) => n,
             f => FIELDS
                 .iter()
                 .find(|e| e.0 == f)
@@ -432,18 +448,18 @@ impl Field {
         }
     }
 
-    /// The field of a kernel field number ([`Field::Other`] when unnamed).
-    pub fn from_raw(v: u32) -> Field {
+    /// The field of a kernel field number ([`RuleField::Other`] when unnamed).
+    pub fn from_raw(v: u32) -> RuleField {
         FIELDS
             .iter()
             .find(|e| e.1 == v)
             .map(|e| e.0)
-            .unwrap_or(Field::Other(v))
+            .unwrap_or(RuleField::Other(v))
     }
 
     /// The field of an auditctl name (`auid`; `loginuid` and `ses` are
     /// taken as `auid` and `sessionid`).
-    pub fn from_name(name: &str) -> Option<Field> {
+    pub fn from_name(name: &str) -> Option<RuleField> {
         let name = match name {
             "loginuid" => "auid",
             "ses" => "sessionid",
@@ -452,7 +468,7 @@ impl Field {
         FIELDS.iter().find(|e| e.2 == name).map(|e| e.0)
     }
 
-    /// The auditctl name (`None` for [`Field::Other`]).
+    /// The auditctl name (`None` for [`RuleField::Other`]).
     pub fn name(self) -> Option<&'static str> {
         FIELDS.iter().find(|e| e.0 == self).map(|e| e.2)
     }
@@ -466,7 +482,7 @@ impl Field {
     }
 }
 
-impl fmt::Display for Field {
+impl fmt::Display for RuleField {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.name() {
             Some(n) => f.write_str(n),
@@ -483,7 +499,7 @@ pub enum Condition {
     /// `-1` is 4294967295, `exit=-2` is 4294967294).
     Field {
         /// The field.
-        field: Field,
+        field: RuleField,
         /// The comparison.
         op: Op,
         /// The value.
@@ -526,12 +542,12 @@ pub enum Syscalls {
 ///
 /// ```
 /// use auditstream::decode::Arch;
-/// use auditstream::source::netlink::{Field, Op, Rule};
+/// use auditstream::source::netlink::{RuleField, Op, Rule};
 ///
 /// let built = Rule::exit_always()
 ///     .arch(Arch::B64)
 ///     .syscalls(&["execve", "execveat"])?
-///     .filter(Field::Auid, Op::NotEqual, u32::MAX)
+///     .filter(RuleField::Auid, Op::NotEqual, u32::MAX)
 ///     .key("exec");
 /// let parsed: Rule = "-a always,exit -F arch=b64 -S execve,execveat -F auid!=unset -k exec".parse()?;
 /// assert_eq!(built, parsed);
@@ -582,7 +598,7 @@ impl Rule {
     /// names the table syscall names resolve in.
     pub fn arch(mut self, arch: Arch) -> Rule {
         self.conditions.push(Condition::Field {
-            field: Field::Arch,
+            field: RuleField::Arch,
             op: Op::Equal,
             value: arch.0,
         });
@@ -646,7 +662,7 @@ impl Rule {
     }
 
     /// Adds `-F field op value`.
-    pub fn filter(mut self, field: Field, op: Op, value: u32) -> Rule {
+    pub fn filter(mut self, field: RuleField, op: Op, value: u32) -> Rule {
         self.conditions.push(Condition::Field { field, op, value });
         self
     }
@@ -694,7 +710,7 @@ impl Rule {
     pub fn primary_arch(&self) -> Option<Arch> {
         self.conditions.iter().find_map(|c| match c {
             Condition::Field {
-                field: Field::Arch,
+                field: RuleField::Arch,
                 op: Op::Equal,
                 value,
             } => Some(Arch(*value)),
@@ -717,7 +733,7 @@ impl Rule {
     /// `-a always,exit -F arch=b64 -S execve,execveat -F auid>=1000 -k exec`.
     ///
     /// Takes `-a`/`-A list,action` (either order), `-S` (names, numbers,
-    /// `all`; needs `-F arch=`), `-F` on the numeric fields of [`Field`] and
+    /// `all`; needs `-F arch=`), `-F` on the numeric fields of [`RuleField`] and
     /// `key`, and `-k`. Anything else (`-w`, `-C`, paths, user names, ...)
     /// is a [`RuleError`] naming the token, never a different rule.
     pub fn parse(text: &str) -> Result<Rule, RuleError> {
@@ -837,15 +853,15 @@ impl Rule {
                     Rule::exit_always()
                         .arch(arch)
                         .syscall_numbers(&[socketcall])
-                        .filter(Field::A0, Op::GreaterOrEqual, 2)
-                        .filter(Field::A0, Op::LessOrEqual, 5)
+                        .filter(RuleField::A0, Op::GreaterOrEqual, 2)
+                        .filter(RuleField::A0, Op::LessOrEqual, 5)
                         .key("net"),
                 );
                 rules.push(
                     Rule::exit_always()
                         .arch(arch)
                         .syscall_numbers(&[socketcall])
-                        .filter(Field::A0, Op::Equal, 18)
+                        .filter(RuleField::A0, Op::Equal, 18)
                         .key("net"),
                 );
             }
@@ -872,7 +888,7 @@ impl Rule {
     }
 }
 
-fn fmt_value(f: &mut fmt::Formatter<'_>, field: Field, value: u32) -> fmt::Result {
+fn fmt_value(f: &mut fmt::Formatter<'_>, field: RuleField, value: u32) -> fmt::Result {
     match field.kind() {
         // as auditctl -l prints them
         ValueKind::Id if value == u32::MAX => f.write_str("-1"),
@@ -943,7 +959,7 @@ impl fmt::Display for Rule {
             matches!(
                 c,
                 Condition::Field {
-                    field: Field::Arch,
+                    field: RuleField::Arch,
                     op: Op::Equal,
                     ..
                 }

@@ -1,7 +1,7 @@
 //! auditctl-style rule text: `-a always,exit -F arch=b64 -S execve -k exec`.
 
 use super::{
-    Action, Condition, Field, List, Op, Rule, Syscalls, ValueKind, OPS, UNSUPPORTED_FIELDS,
+    Action, Condition, List, Op, Rule, RuleField, Syscalls, ValueKind, OPS, UNSUPPORTED_FIELDS,
 };
 use crate::decode::Arch;
 use crate::source::netlink::error::{RuleError, RuleErrorKind as K};
@@ -156,14 +156,17 @@ fn parse_field(pos: usize, v: &str) -> Result<Parsed<'_>, RuleError> {
         }
         return Ok(Parsed::Key(value));
     }
-    let field = match Field::from_name(name) {
+    let field = match RuleField::from_name(name) {
         Some(f) => f,
         None if UNSUPPORTED_FIELDS.contains(&name) => {
             return Err(RuleError::new(K::UnsupportedField, Some(pos), name));
         }
         None => return Err(RuleError::new(K::UnknownField, Some(pos), name)),
     };
-    let eq_only = matches!(field, Field::Arch | Field::Success | Field::Perm);
+    let eq_only = matches!(
+        field,
+        RuleField::Arch | RuleField::Success | RuleField::Perm
+    );
     if eq_only && !matches!(op, Op::Equal | Op::NotEqual) {
         return Err(RuleError::new(K::BadOperator, Some(pos + op_at), v));
     }
@@ -274,8 +277,8 @@ mod tests {
                 b64()
                     .syscalls(&["connect"])
                     .unwrap()
-                    .filter(Field::Auid, Op::GreaterOrEqual, 1000)
-                    .filter(Field::Auid, Op::NotEqual, u32::MAX)
+                    .filter(RuleField::Auid, Op::GreaterOrEqual, 1000)
+                    .filter(RuleField::Auid, Op::NotEqual, u32::MAX)
                     .key("net"),
             ),
             (
@@ -283,21 +286,22 @@ mod tests {
                 b64()
                     .syscalls(&["openat"])
                     .unwrap()
-                    .filter(Field::Auid, Op::NotEqual, u32::MAX)
-                    .filter(Field::Uid, Op::Equal, 0)
-                    .filter(Field::Success, Op::Equal, 1),
+                    .filter(RuleField::Auid, Op::NotEqual, u32::MAX)
+                    .filter(RuleField::Uid, Op::Equal, 0)
+                    .filter(RuleField::Success, Op::Equal, 1),
             ),
             (
                 "-a always,exit -F arch=b64 -S openat -F exit=-2",
-                b64()
-                    .syscalls(&["openat"])
-                    .unwrap()
-                    .filter(Field::Exit, Op::Equal, (-2i32) as u32),
+                b64().syscalls(&["openat"]).unwrap().filter(
+                    RuleField::Exit,
+                    Op::Equal,
+                    (-2i32) as u32,
+                ),
             ),
             (
                 "-a always,exit -F arch=b64 -S openat -F exit=-EACCES",
                 b64().syscalls(&["openat"]).unwrap().filter(
-                    Field::Exit,
+                    RuleField::Exit,
                     Op::Equal,
                     (-13i32) as u32,
                 ),
@@ -314,7 +318,7 @@ mod tests {
             ("-a never,exit -S all", Rule::exit_never().all_syscalls()),
             (
                 "-a always,exit -F arch=b64 -S all -F pid=1",
-                b64().all_syscalls().filter(Field::Pid, Op::Equal, 1),
+                b64().all_syscalls().filter(RuleField::Pid, Op::Equal, 1),
             ),
             (
                 "-a always,exit -F arch=b64 -S 59",
@@ -322,19 +326,19 @@ mod tests {
             ),
             (
                 "  -A always,exit  -F arch=b64\t-S socket -F a0&=0x2  ",
-                b64()
-                    .prepend()
-                    .syscalls(&["socket"])
-                    .unwrap()
-                    .filter(Field::A0, Op::BitTest, 2),
+                b64().prepend().syscalls(&["socket"]).unwrap().filter(
+                    RuleField::A0,
+                    Op::BitTest,
+                    2,
+                ),
             ),
             (
                 "-a never,exclude -F msgtype=CWD",
-                Rule::new(List::Exclude, Action::Never).filter(Field::MsgType, Op::Equal, 1307),
+                Rule::new(List::Exclude, Action::Never).filter(RuleField::MsgType, Op::Equal, 1307),
             ),
             (
                 "-a always,task -F ses<5",
-                Rule::new(List::Task, Action::Always).filter(Field::Ses, Op::Less, 5),
+                Rule::new(List::Task, Action::Always).filter(RuleField::Ses, Op::Less, 5),
             ),
             (
                 "-a always,exit -F arch=x86_64 -S execve -F loginuid=1000 -F sessionid>0",
@@ -342,8 +346,8 @@ mod tests {
                     .arch(Arch::X86_64)
                     .syscalls(&["execve"])
                     .unwrap()
-                    .filter(Field::Auid, Op::Equal, 1000)
-                    .filter(Field::Ses, Op::Greater, 0),
+                    .filter(RuleField::Auid, Op::Equal, 1000)
+                    .filter(RuleField::Ses, Op::Greater, 0),
             ),
         ];
         for (text, want) in cases {

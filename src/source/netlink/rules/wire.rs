@@ -1,7 +1,7 @@
 //! The kernel's `struct audit_rule_data` (`include/uapi/linux/audit.h`):
 //! u32 words in host order, then the rule's strings.
 
-use super::{Action, Condition, Field, List, Op, Rule, Syscalls, TEXT_FIELDS};
+use super::{Action, Condition, List, Op, Rule, RuleField, Syscalls, TEXT_FIELDS};
 use crate::source::netlink::error::{RuleError, RuleErrorKind};
 use crate::source::netlink::uapi::{
     AUDIT_BITMASK_SIZE, AUDIT_FILTERKEY, AUDIT_FILTER_PREPEND, AUDIT_MAX_FIELDS,
@@ -174,7 +174,7 @@ pub(super) fn decode(data: &[u8]) -> Result<Rule, RuleError> {
             }
         } else {
             Condition::Field {
-                field: Field::from_raw(field),
+                field: RuleField::from_raw(field),
                 op,
                 value,
             }
