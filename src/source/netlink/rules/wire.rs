@@ -1,7 +1,8 @@
 //! The kernel's `struct audit_rule_data` (`include/uapi/linux/audit.h`):
 //! u32 words in host order, then the rule's strings.
 
-use super::{Action, Condition, List, Op, Rule, RuleField, Syscalls, TEXT_FIELDS};
+use super::field::TEXT_FIELDS;
+use super::{Action, Condition, List, Op, Rule, RuleField, Syscalls};
 use crate::source::netlink::error::{RuleError, RuleErrorKind};
 use crate::source::netlink::uapi::{
     AUDIT_BITMASK_SIZE, AUDIT_FILTERKEY, AUDIT_FILTER_PREPEND, AUDIT_MAX_FIELDS,
