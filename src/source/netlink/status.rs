@@ -1,7 +1,8 @@
 //! Kernel audit status: `AUDIT_GET` and the `AUDIT_SET` setters.
 
+use super::control::Expect;
 use super::error::{NetlinkError, Request};
-use super::socket::{AuditSocket, Expect};
+use super::socket::AuditSocket;
 use super::uapi::{
     AUDIT_GET, AUDIT_SET, AUDIT_STATUS_BACKLOG_LIMIT, AUDIT_STATUS_BACKLOG_WAIT_TIME,
     AUDIT_STATUS_ENABLED, AUDIT_STATUS_FAILURE, AUDIT_STATUS_LOST, AUDIT_STATUS_PID,

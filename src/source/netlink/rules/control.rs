@@ -1,8 +1,9 @@
 //! Adding, deleting and listing kernel rules over the socket.
 
 use super::Rule;
+use crate::source::netlink::control::Expect;
 use crate::source::netlink::error::{NetlinkError, Request};
-use crate::source::netlink::socket::{AuditSocket, Expect};
+use crate::source::netlink::socket::AuditSocket;
 use crate::source::netlink::uapi::{AUDIT_ADD_RULE, AUDIT_DEL_RULE, AUDIT_LIST_RULES};
 
 impl AuditSocket {
