@@ -7,4 +7,6 @@ mod sockaddr;
 
 pub use arch::Arch;
 pub use errno::errno_name;
-pub use sockaddr::{Endian, Endpoint, SockAddr, SockAddrError, UnixAddr, MAX_SOCKADDR_LEN};
+pub use sockaddr::{
+    AddrBytes, Endian, Endpoint, SockAddr, SockAddrError, UnixAddr, MAX_SOCKADDR_LEN,
+};
