@@ -10,8 +10,9 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use auditstream::decode::Arch;
 use auditstream::source::netlink::{
-    recv_buffer, Arch, AuditSession, AuditSocket, Mode, NetlinkError, Received, Rule,
+    recv_buffer, AuditSession, AuditSocket, Mode, NetlinkError, Received, Rule,
 };
 use auditstream::Record;
 

@@ -6,4 +6,4 @@ mod arch;
 mod sockaddr;
 
 pub use arch::Arch;
-pub use sockaddr::{Endian, Endpoint, SockAddr, SockAddrError, UnixAddr, MAX_SOCKADDR_LEN};
+pub use sockaddr::{AddrBytes, Endian, SockAddr, SockAddrError, UnixAddr, MAX_SOCKADDR_LEN};

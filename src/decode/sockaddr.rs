@@ -6,7 +6,7 @@
 //! total: an address too short for its family stays [`SockAddr::Other`] with
 //! its bytes.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
 
 use crate::record::decode_hex_to_slice;
@@ -66,23 +66,25 @@ pub enum SockAddr {
         /// The family number.
         family: u16,
         /// The bytes after the family field.
-        data: Inline,
+        data: AddrBytes,
     },
 }
 
-/// Up to 126 bytes kept inline.
+/// The bytes of a socket address after its family field (at most 126),
+/// held inline: a unix socket's name, or the data of an address of another
+/// family. `Debug` shows them as an escaped string (`"ab\xff"`).
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Inline {
+pub struct AddrBytes {
     buf: [u8; MAX_SOCKADDR_LEN - 2],
     len: u8,
 }
 
-impl Inline {
-    fn new(b: &[u8]) -> Inline {
+impl AddrBytes {
+    fn new(b: &[u8]) -> AddrBytes {
         let mut buf = [0; MAX_SOCKADDR_LEN - 2];
         let len = b.len().min(buf.len());
         buf[..len].copy_from_slice(&b[..len]);
-        Inline {
+        AddrBytes {
             buf,
             len: len as u8,
         }
@@ -94,28 +96,45 @@ impl Inline {
     }
 }
 
-impl fmt::Debug for Inline {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?}", String::from_utf8_lossy(self.as_bytes()))
+impl AsRef<[u8]> for AddrBytes {
+    fn as_ref(&self) -> &[u8] {
+        self.as_bytes()
     }
 }
 
-/// A socket address split for output; see [`SockAddr::endpoint`].
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Endpoint {
-    /// IP address text, or netlink port id.
-    pub addr: Option<String>,
-    /// inet/inet6 port.
-    pub port: Option<u16>,
-    /// unix socket name.
-    pub path: Option<Vec<u8>>,
+impl fmt::Debug for AddrBytes {
+    /// A quoted string: UTF-8 text as it is, `"`, `\\`, NUL, tab, newline and
+    /// carriage return escaped as in Rust, any other ASCII control byte and
+    /// every byte that is not UTF-8 as `\xNN`: `"ab\xff"`. No byte is lost.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_char('"')?;
+        for chunk in self.as_bytes().utf8_chunks() {
+            for c in chunk.valid().chars() {
+                match c {
+                    '"' => f.write_str("\\\"")?,
+                    '\\' => f.write_str("\\\\")?,
+                    '\0' => f.write_str("\\0")?,
+                    '\t' => f.write_str("\\t")?,
+                    '\n' => f.write_str("\\n")?,
+                    '\r' => f.write_str("\\r")?,
+                    c if c.is_ascii_control() => write!(f, "\\x{:02x}", u32::from(c))?,
+                    c if c.is_ascii() => f.write_char(c)?,
+                    c => write!(f, "{}", c.escape_debug())?,
+                }
+            }
+            for b in chunk.invalid() {
+                write!(f, "\\x{b:02x}")?;
+            }
+        }
+        f.write_char('"')
+    }
 }
 
 /// An `AF_UNIX` address.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct UnixAddr {
     kind: UnixKind,
-    name: Inline,
+    name: AddrBytes,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -156,12 +175,7 @@ impl UnixAddr {
 
 impl fmt::Debug for UnixAddr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{:?}({:?})",
-            self.kind,
-            String::from_utf8_lossy(self.name.as_bytes())
-        )
+        write!(f, "{:?}({:?})", self.kind, self.name)
     }
 }
 
@@ -202,7 +216,7 @@ impl SockAddr {
         let rest = &b[2..];
         let other = || SockAddr::Other {
             family,
-            data: Inline::new(rest),
+            data: AddrBytes::new(rest),
         };
         Ok(match family {
             AF_UNIX => {
@@ -216,7 +230,7 @@ impl SockAddr {
                 };
                 SockAddr::Unix(UnixAddr {
                     kind,
-                    name: Inline::new(name),
+                    name: AddrBytes::new(name),
                 })
             }
             AF_INET if b.len() >= 8 => {
@@ -261,21 +275,6 @@ impl SockAddr {
             SockAddr::Netlink { .. } => Some("netlink"),
             SockAddr::Other { .. } => None,
         }
-    }
-
-    /// The address as output shows it: IP address and port for inet and
-    /// inet6, the unix name (`@` and the name when abstract; none when
-    /// unnamed) as path, the netlink port id as address.
-    pub fn endpoint(&self) -> Endpoint {
-        let mut e = Endpoint::default();
-        match self {
-            SockAddr::Inet(a) => (e.addr, e.port) = (Some(a.ip().to_string()), Some(a.port())),
-            SockAddr::Inet6(a) => (e.addr, e.port) = (Some(a.ip().to_string()), Some(a.port())),
-            SockAddr::Unix(u) if !u.is_unnamed() => e.path = Some(u.display_bytes()),
-            SockAddr::Netlink { pid, .. } => e.addr = Some(pid.to_string()),
-            _ => {}
-        }
-        e
     }
 
     /// The port of an inet or inet6 address.
@@ -380,5 +379,27 @@ mod tests {
         assert_eq!(e("01XX"), SockAddrError::NotHex);
         assert_eq!(e(&"00".repeat(129)), SockAddrError::TooLong(129));
         assert!(SockAddr::from_hex("01".repeat(128).as_bytes(), Endian::Little).is_ok());
+    }
+
+    #[test]
+    fn debug_shows_bytes_as_escaped_text() {
+        let cases: &[(&[u8], &str)] = &[
+            (b"ab\xff", r#""ab\xff""#),
+            (b"/tmp/x y", r#""/tmp/x y""#),
+            ("ü.sock".as_bytes(), r#""ü.sock""#),
+            (b"q\"b\\s'", r#""q\"b\\s'""#),
+            (b"\0\t\n\r\x01\x7f", r#""\0\t\n\r\x01\x7f""#),
+            (b"\xc3(\xe2\x82", r#""\xc3(\xe2\x82""#),
+            (b"", r#""""#),
+        ];
+        for (bytes, want) in cases {
+            assert_eq!(format!("{:?}", AddrBytes::new(bytes)), *want);
+        }
+        let a = SockAddr::from_bytes(b"\x2a\x00\xff\x00", Endian::Little).unwrap();
+        assert_eq!(format!("{a:?}"), r#"Other(42, "\xff\0")"#);
+        let SockAddr::Unix(u) = p("0100006162FF") else {
+            panic!()
+        };
+        assert_eq!(format!("{u:?}"), r#"Abstract("ab\xff")"#);
     }
 }

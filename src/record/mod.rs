@@ -247,6 +247,12 @@ pub(crate) struct Spans {
 
 /// Whether a netlink message type carries an audit record (rather than a
 /// netlink control message or a reply to an audit control request).
+///
+/// Netlink's own messages (`NLMSG_ERROR`, `NLMSG_DONE`, ..., below 16) and
+/// the audit control messages 1000..=1099 (`AUDIT_GET`, `AUDIT_LIST_RULES`,
+/// ...) are not records, except `AUDIT_USER` (1005) and `AUDIT_LOGIN` (1006);
+/// every type from 1100 on is one. The netlink source uses this to tell
+/// records from control replies.
 pub fn is_record_type(t: RecordType) -> bool {
     matches!(t.0, 1005 | 1006 | 1100..)
 }

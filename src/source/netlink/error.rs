@@ -15,8 +15,6 @@ pub enum Request {
     SetReceiveBuffer,
     /// Setting the socket's receive timeout.
     SetReadTimeout,
-    /// Sending a request datagram.
-    Send,
     /// Receiving a datagram.
     Receive,
     /// `AUDIT_GET`: read the status.
@@ -50,7 +48,6 @@ impl fmt::Display for Request {
             Request::JoinReadLog => "join AUDIT_NLGRP_READLOG",
             Request::SetReceiveBuffer => "set receive buffer size",
             Request::SetReadTimeout => "set receive timeout",
-            Request::Send => "send",
             Request::Receive => "receive",
             Request::GetStatus => "AUDIT_GET",
             Request::SetEnabled => "AUDIT_SET enabled",

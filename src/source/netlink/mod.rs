@@ -40,6 +40,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod control;
 mod error;
 mod live;
 mod rules;
@@ -47,13 +48,12 @@ mod session;
 mod socket;
 mod status;
 mod sys;
+mod uapi;
 mod wire;
 
 pub use error::{NetlinkError, Request, RuleError, RuleErrorKind};
 pub use live::{LiveConfig, LiveEvents, LiveRecord, LiveStats};
-pub use rules::{
-    Action, Arch, Condition, Field, List, Op, Rule, Syscalls, MAX_FIELDS, MAX_KEY_LEN,
-};
+pub use rules::{Action, Condition, List, Op, Rule, RuleField, Syscalls, MAX_FIELDS, MAX_KEY_LEN};
 pub use session::AuditSession;
 pub use socket::{
     AuditSocket, Mode, Received, SocketStats, AUDIT_NLGRP_READLOG, DEFAULT_CONTROL_TIMEOUT,

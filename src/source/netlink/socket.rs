@@ -1,18 +1,19 @@
-//! The `NETLINK_AUDIT` socket: opening in daemon or read-only mode, receiving
-//! raw datagrams, and the request/ack exchange of control calls.
+//! The `NETLINK_AUDIT` socket: opening in daemon or read-only mode, its
+//! options, and receiving raw datagrams (batched by `recvmmsg`), records kept
+//! during control calls first. The control calls' request/ack exchange is in
+//! `control.rs`.
 
 use std::collections::VecDeque;
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use netlink_sys::{protocols::NETLINK_AUDIT, Socket, SocketAddr};
 
 use super::error::{NetlinkError, Request};
 use super::sys;
-use super::wire::{
-    self, NLMSG_DONE, NLMSG_ERROR, NLMSG_HDRLEN, NLM_F_ACK, NLM_F_REQUEST, RECV_BUFFER_LEN,
-};
+use super::wire::{self, RECV_BUFFER_LEN};
+use crate::record::{is_record_type, RecordType};
 
 /// The multicast group of read-only listeners (`AUDIT_NLGRP_READLOG`).
 pub const AUDIT_NLGRP_READLOG: u32 = 1;
@@ -87,20 +88,9 @@ pub struct SocketStats {
     pub runts: u64,
 }
 
-/// What a control call waits for, beyond the kernel's ack.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Expect {
-    /// Only the ack.
-    Ack,
-    /// The ack and one reply of the request's type.
-    Reply,
-    /// The ack and replies up to `NLMSG_DONE`.
-    Dump,
-}
-
 /// An event kept for the next [`AuditSocket::recv`] while a control call waited.
 #[derive(Debug)]
-enum Queued {
+pub(super) enum Queued {
     Datagram(Vec<u8>),
     Overrun,
     Truncated(usize),
@@ -127,18 +117,18 @@ enum Queued {
 /// # Ok::<(), auditstream::source::netlink::NetlinkError>(())
 /// ```
 pub struct AuditSocket {
-    sock: Socket,
+    pub(super) sock: Socket,
     mode: Mode,
-    seq: u32,
+    pub(super) seq: u32,
     registered_pid: Option<u32>,
     queue: VecDeque<Queued>,
     queue_limit: usize,
     /// Datagrams taken by the last `recvmmsg`, not yet handed out.
     batch: Option<Box<sys::RecvBatch>>,
-    read_timeout: Option<Duration>,
-    control_timeout: Duration,
-    scratch: Box<[u8]>,
-    stats: SocketStats,
+    pub(super) read_timeout: Option<Duration>,
+    pub(super) control_timeout: Duration,
+    pub(super) scratch: Box<[u8]>,
+    pub(super) stats: SocketStats,
 }
 
 fn is_errno(e: &io::Error, errno: i32) -> bool {
@@ -324,7 +314,7 @@ impl AuditSocket {
                     self.stats.runts += 1;
                     continue;
                 };
-                if wire::is_control(h.ty) {
+                if !is_record_type(RecordType(h.ty)) {
                     self.stats.stale_replies += 1;
                     continue;
                 }
@@ -378,7 +368,9 @@ impl AuditSocket {
         }
     }
 
-    fn enqueue(&mut self, q: Queued) {
+    /// Keeps a record that arrived during a control call for [`recv`](Self::recv),
+    /// or counts it dropped when the queue is full.
+    pub(super) fn enqueue(&mut self, q: Queued) {
         if self.queue.len() >= self.queue_limit {
             self.stats.queue_dropped += 1;
         } else {
@@ -386,124 +378,6 @@ impl AuditSocket {
                 self.stats.queued += 1;
             }
             self.queue.push_back(q);
-        }
-    }
-
-    /// Sends a control request and waits for the kernel's ack (and replies,
-    /// per `expect`). Records arriving meanwhile are queued for `recv`.
-    pub(crate) fn transact(
-        &mut self,
-        request: Request,
-        ty: u16,
-        payload: &[u8],
-        expect: Expect,
-    ) -> Result<Vec<Vec<u8>>, NetlinkError> {
-        self.seq = self.seq.wrapping_add(1).max(1);
-        let seq = self.seq;
-        let mut msg = Vec::with_capacity(NLMSG_HDRLEN + payload.len() + 3);
-        wire::encode_request(&mut msg, ty, NLM_F_REQUEST | NLM_F_ACK, seq, payload);
-        self.sock
-            .send_to(&msg, &SocketAddr::new(0, 0), 0)
-            .map_err(|e| NetlinkError::io(request, e))?;
-
-        let fd_timeout = self.control_timeout;
-        sys::set_rcvtimeo(self.sock.as_fd(), Some(fd_timeout))
-            .map_err(|e| NetlinkError::io(Request::SetReadTimeout, e))?;
-        let result = self.wait_reply(request, ty, seq, expect);
-        let restored = sys::set_rcvtimeo(self.sock.as_fd(), self.read_timeout);
-        let replies = result?;
-        restored.map_err(|e| NetlinkError::io(Request::SetReadTimeout, e))?;
-        Ok(replies)
-    }
-
-    fn wait_reply(
-        &mut self,
-        request: Request,
-        ty: u16,
-        seq: u32,
-        expect: Expect,
-    ) -> Result<Vec<Vec<u8>>, NetlinkError> {
-        let deadline = Instant::now() + self.control_timeout;
-        let mut acked = false;
-        let mut done = false;
-        let mut replies = Vec::new();
-        loop {
-            let complete = acked
-                && match expect {
-                    Expect::Ack => true,
-                    Expect::Reply => !replies.is_empty(),
-                    Expect::Dump => done,
-                };
-            if complete {
-                return Ok(replies);
-            }
-            if Instant::now() >= deadline {
-                return Err(NetlinkError::NoReply { request });
-            }
-            let mut slice: &mut [u8] = &mut self.scratch[..];
-            let (n, addr) = match self.sock.recv_from(&mut slice, libc::MSG_TRUNC) {
-                Ok(r) => r,
-                Err(e) => match e.raw_os_error() {
-                    Some(libc::EINTR) | Some(libc::EAGAIN) => continue,
-                    Some(libc::ENOBUFS) => {
-                        self.stats.overruns += 1;
-                        self.enqueue(Queued::Overrun);
-                        continue;
-                    }
-                    _ => return Err(NetlinkError::io(Request::Receive, e)),
-                },
-            };
-            if addr.port_number() != 0 {
-                self.stats.foreign_dropped += 1;
-                continue;
-            }
-            if n > RECV_BUFFER_LEN {
-                self.stats.truncated += 1;
-                self.enqueue(Queued::Truncated(n));
-                continue;
-            }
-            let d = &self.scratch[..n];
-            let Some(h) = wire::header(d) else {
-                self.stats.runts += 1;
-                continue;
-            };
-            if !wire::is_control(h.ty) {
-                let copy = d.to_vec();
-                self.enqueue(Queued::Datagram(copy));
-                continue;
-            }
-            let mut failed = None;
-            let mut stale = 0;
-            for (h, p) in wire::messages(d) {
-                if h.seq != seq {
-                    stale += 1;
-                    continue;
-                }
-                match h.ty {
-                    NLMSG_ERROR => {
-                        if p.len() < 4 {
-                            return Err(NetlinkError::MalformedReply {
-                                request,
-                                what: "short NLMSG_ERROR",
-                            });
-                        }
-                        let code = i32::from_ne_bytes([p[0], p[1], p[2], p[3]]);
-                        if code < 0 {
-                            failed = Some(code.checked_neg().unwrap_or(i32::MAX));
-                        } else {
-                            // 0, or a positive count for some requests (reset lost)
-                            acked = true;
-                        }
-                    }
-                    NLMSG_DONE => done = true,
-                    t if t == ty => replies.push(p.to_vec()),
-                    _ => stale += 1,
-                }
-            }
-            self.stats.stale_replies += stale;
-            if let Some(errno) = failed {
-                return Err(NetlinkError::from_kernel(errno, request));
-            }
         }
     }
 

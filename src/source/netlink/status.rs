@@ -1,18 +1,43 @@
 //! Kernel audit status: `AUDIT_GET` and the `AUDIT_SET` setters.
 
-use netlink_packet_audit::{StatusMessageBuffer, STATUS_MESSAGE_LEN};
-
+use super::control::Expect;
 use super::error::{NetlinkError, Request};
-use super::socket::{AuditSocket, Expect};
-use super::wire::{AUDIT_GET, AUDIT_SET};
+use super::socket::AuditSocket;
+use super::uapi::{
+    AUDIT_GET, AUDIT_SET, AUDIT_STATUS_BACKLOG_LIMIT, AUDIT_STATUS_BACKLOG_WAIT_TIME,
+    AUDIT_STATUS_ENABLED, AUDIT_STATUS_FAILURE, AUDIT_STATUS_LOST, AUDIT_STATUS_PID,
+    AUDIT_STATUS_RATE_LIMIT, AUDIT_STATUS_WORDS,
+};
 
-const AUDIT_STATUS_ENABLED: u32 = 0x0001;
-const AUDIT_STATUS_FAILURE: u32 = 0x0002;
-const AUDIT_STATUS_PID: u32 = 0x0004;
-const AUDIT_STATUS_RATE_LIMIT: u32 = 0x0008;
-const AUDIT_STATUS_BACKLOG_LIMIT: u32 = 0x0010;
-const AUDIT_STATUS_BACKLOG_WAIT_TIME: u32 = 0x0020;
-const AUDIT_STATUS_LOST: u32 = 0x0040;
+// Word indices of `struct audit_status` (u32 each, host order).
+const MASK: usize = 0;
+const ENABLED: usize = 1;
+const FAILURE: usize = 2;
+const PID: usize = 3;
+const RATE_LIMIT: usize = 4;
+const BACKLOG_LIMIT: usize = 5;
+const LOST: usize = 6;
+const BACKLOG: usize = 7;
+const FEATURE_BITMAP: usize = 8;
+const BACKLOG_WAIT_TIME: usize = 9;
+const BACKLOG_WAIT_TIME_ACTUAL: usize = 10;
+
+/// The shortest `struct audit_status` a kernel returns (up to `backlog`;
+/// kernels before 3.14).
+const AUDIT_STATUS_MIN_LEN: usize = 4 * (BACKLOG + 1);
+
+/// An `AUDIT_SET` payload: a whole `struct audit_status` whose `mask` is
+/// `mask` and whose word `index` is `value`, the rest zero.
+fn encode_set(mask: u32, index: usize, value: u32) -> [u8; 4 * AUDIT_STATUS_WORDS] {
+    let mut words = [0u32; AUDIT_STATUS_WORDS];
+    words[MASK] = mask;
+    words[index] = value;
+    let mut out = [0u8; 4 * AUDIT_STATUS_WORDS];
+    for (chunk, w) in out.chunks_exact_mut(4).zip(words) {
+        chunk.copy_from_slice(&w.to_ne_bytes());
+    }
+    out
+}
 
 /// The kernel's audit status (`struct audit_status`, as `AUDIT_GET` returns it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -58,23 +83,27 @@ impl Status {
         FailureMode::from_raw(self.failure)
     }
 
-    /// Decodes an `AUDIT_GET` reply payload (at least 32 bytes).
+    /// Decodes an `AUDIT_GET` reply payload (a `struct audit_status` of at
+    /// least 32 bytes; the words older kernels lack are `None`).
     pub(crate) fn parse(p: &[u8]) -> Option<Status> {
+        if p.len() < AUDIT_STATUS_MIN_LEN {
+            return None;
+        }
         let word = |i: usize| -> Option<u32> {
             let b = p.get(i * 4..i * 4 + 4)?;
             Some(u32::from_ne_bytes([b[0], b[1], b[2], b[3]]))
         };
         Some(Status {
-            enabled: word(1)?,
-            failure: word(2)?,
-            pid: word(3)?,
-            rate_limit: word(4)?,
-            backlog_limit: word(5)?,
-            lost: word(6)?,
-            backlog: word(7)?,
-            feature_bitmap: word(8),
-            backlog_wait_time: word(9),
-            backlog_wait_time_actual: word(10),
+            enabled: word(ENABLED)?,
+            failure: word(FAILURE)?,
+            pid: word(PID)?,
+            rate_limit: word(RATE_LIMIT)?,
+            backlog_limit: word(BACKLOG_LIMIT)?,
+            lost: word(LOST)?,
+            backlog: word(BACKLOG)?,
+            feature_bitmap: word(FEATURE_BITMAP),
+            backlog_wait_time: word(BACKLOG_WAIT_TIME),
+            backlog_wait_time_actual: word(BACKLOG_WAIT_TIME_ACTUAL),
         })
     }
 }
@@ -123,16 +152,15 @@ impl AuditSocket {
         })
     }
 
+    /// Sends `AUDIT_SET` with `mask` and word `index` set to `value`.
     fn set_status(
         &mut self,
         request: Request,
         mask: u32,
-        fill: impl FnOnce(&mut StatusMessageBuffer<&mut [u8]>),
+        index: usize,
+        value: u32,
     ) -> Result<(), NetlinkError> {
-        let mut payload = [0u8; STATUS_MESSAGE_LEN];
-        let mut b = StatusMessageBuffer::new(&mut payload[..]);
-        b.set_mask(mask);
-        fill(&mut b);
+        let payload = encode_set(mask, index, value);
         self.transact(request, AUDIT_SET, &payload, Expect::Ack)
             .map(drop)
     }
@@ -140,46 +168,48 @@ impl AuditSocket {
     /// Turns auditing on or off (`auditctl -e 1|0`). Fails with
     /// [`NetlinkError::PermissionDenied`] when the configuration is locked.
     pub fn set_enabled(&mut self, enabled: bool) -> Result<(), NetlinkError> {
-        self.set_status(Request::SetEnabled, AUDIT_STATUS_ENABLED, |b| {
-            b.set_enabled(u32::from(enabled))
-        })
+        let enabled = u32::from(enabled);
+        self.set_status(Request::SetEnabled, AUDIT_STATUS_ENABLED, ENABLED, enabled)
     }
 
     /// Sets the failure mode (`auditctl -f`).
     pub fn set_failure(&mut self, mode: FailureMode) -> Result<(), NetlinkError> {
-        self.set_status(Request::SetFailure, AUDIT_STATUS_FAILURE, |b| {
-            b.set_failure(mode.raw())
-        })
+        self.set_status(
+            Request::SetFailure,
+            AUDIT_STATUS_FAILURE,
+            FAILURE,
+            mode.raw(),
+        )
     }
 
     /// Sets the rate limit in records per second, 0 for none (`auditctl -r`).
     pub fn set_rate_limit(&mut self, per_second: u32) -> Result<(), NetlinkError> {
-        self.set_status(Request::SetRateLimit, AUDIT_STATUS_RATE_LIMIT, |b| {
-            b.set_rate_limiting(per_second)
-        })
+        let mask = AUDIT_STATUS_RATE_LIMIT;
+        self.set_status(Request::SetRateLimit, mask, RATE_LIMIT, per_second)
     }
 
     /// Sets the backlog limit in records (`auditctl -b`).
     pub fn set_backlog_limit(&mut self, records: u32) -> Result<(), NetlinkError> {
-        self.set_status(Request::SetBacklogLimit, AUDIT_STATUS_BACKLOG_LIMIT, |b| {
-            b.set_backlog_limit(records)
-        })
+        let mask = AUDIT_STATUS_BACKLOG_LIMIT;
+        self.set_status(Request::SetBacklogLimit, mask, BACKLOG_LIMIT, records)
     }
 
     /// Sets how long, in jiffies, a task waits for backlog room before its
     /// record is dropped; 0 drops at once (`auditctl --backlog_wait_time`).
     pub fn set_backlog_wait_time(&mut self, jiffies: u32) -> Result<(), NetlinkError> {
+        let mask = AUDIT_STATUS_BACKLOG_WAIT_TIME;
         self.set_status(
             Request::SetBacklogWaitTime,
-            AUDIT_STATUS_BACKLOG_WAIT_TIME,
-            |b| b.set_backlog_wait_time(jiffies),
+            mask,
+            BACKLOG_WAIT_TIME,
+            jiffies,
         )
     }
 
     /// Sets the kernel's `lost` counter back to 0 (`auditctl --reset-lost`;
     /// the kernel logs a CONFIG_CHANGE with the old value).
     pub fn reset_lost(&mut self) -> Result<(), NetlinkError> {
-        self.set_status(Request::ResetLost, AUDIT_STATUS_LOST, |_| {})
+        self.set_status(Request::ResetLost, AUDIT_STATUS_LOST, LOST, 0)
     }
 
     /// Registers `pid` as the audit daemon, or unregisters with 0.
@@ -191,7 +221,7 @@ impl AuditSocket {
     /// [`close`](AuditSocket::close) or drop. [`AuditSocket::open`] with
     /// [`Mode::Daemon`](super::Mode::Daemon) calls this.
     pub fn set_pid(&mut self, pid: u32) -> Result<(), NetlinkError> {
-        self.set_status(Request::SetPid, AUDIT_STATUS_PID, |b| b.set_pid(pid))?;
+        self.set_status(Request::SetPid, AUDIT_STATUS_PID, PID, pid)?;
         self.note_pid(pid);
         Ok(())
     }
@@ -211,5 +241,18 @@ mod tests {
         assert_eq!((old.feature_bitmap, old.backlog_wait_time), (None, None));
         assert!(Status::parse(&words[..31]).is_none());
         assert_eq!(FailureMode::from_raw(2), Some(FailureMode::Panic));
+    }
+
+    #[test]
+    fn set_payload_layout() {
+        let p = encode_set(AUDIT_STATUS_PID, PID, 4242);
+        assert_eq!(p.len(), 44); // sizeof(struct audit_status)
+        let words: Vec<u32> = p
+            .chunks_exact(4)
+            .map(|w| u32::from_ne_bytes(w.try_into().unwrap()))
+            .collect();
+        assert_eq!(words, [4, 0, 0, 4242, 0, 0, 0, 0, 0, 0, 0]);
+        let p = encode_set(AUDIT_STATUS_BACKLOG_WAIT_TIME, BACKLOG_WAIT_TIME, 7);
+        assert_eq!(Status::parse(&p).unwrap().backlog_wait_time, Some(7));
     }
 }

@@ -1,4 +1,5 @@
-//! Netlink framing: the 16-byte `nlmsghdr`, request encoding, reply kinds.
+//! Netlink framing: the 16-byte `nlmsghdr`, request encoding, the messages
+//! of a reply datagram.
 
 pub use crate::record::NLMSG_HDRLEN;
 
@@ -8,26 +9,11 @@ pub const MAX_AUDIT_MESSAGE_LENGTH: usize = 8970;
 /// The smallest receive buffer that holds any audit datagram: header + payload.
 pub const RECV_BUFFER_LEN: usize = NLMSG_HDRLEN + MAX_AUDIT_MESSAGE_LENGTH;
 
-pub(crate) const NLMSG_NOOP: u16 = 1;
 pub(crate) const NLMSG_ERROR: u16 = 2;
 pub(crate) const NLMSG_DONE: u16 = 3;
-pub(crate) const NLMSG_OVERRUN: u16 = 4;
 
 pub(crate) const NLM_F_REQUEST: u16 = 1;
 pub(crate) const NLM_F_ACK: u16 = 4;
-
-// control message types of include/uapi/linux/audit.h that only ever come
-// back as replies to a request (never as an audit record)
-pub(crate) const AUDIT_GET: u16 = 1000;
-pub(crate) const AUDIT_SET: u16 = 1001;
-const AUDIT_LIST: u16 = 1002;
-pub(crate) const AUDIT_ADD_RULE: u16 = 1011;
-pub(crate) const AUDIT_DEL_RULE: u16 = 1012;
-const AUDIT_SIGNAL_INFO: u16 = 1010;
-pub(crate) const AUDIT_LIST_RULES: u16 = 1013;
-const AUDIT_TTY_GET: u16 = 1016;
-const AUDIT_GET_FEATURE: u16 = 1019;
-const AUDIT_SIGNAL_INFO2: u16 = 1021;
 
 /// Allocates a zeroed receive buffer of [`RECV_BUFFER_LEN`] bytes.
 pub fn recv_buffer() -> Box<[u8]> {
@@ -64,27 +50,6 @@ pub(crate) fn header(b: &[u8]) -> Option<Header> {
     })
 }
 
-/// Whether `ty` is a netlink or audit control reply rather than an audit record.
-pub(crate) fn is_control(ty: u16) -> bool {
-    matches!(
-        ty,
-        NLMSG_NOOP
-            | NLMSG_ERROR
-            | NLMSG_DONE
-            | NLMSG_OVERRUN
-            | AUDIT_GET
-            | AUDIT_SET
-            | AUDIT_LIST
-            | AUDIT_ADD_RULE
-            | AUDIT_DEL_RULE
-            | AUDIT_SIGNAL_INFO
-            | AUDIT_LIST_RULES
-            | AUDIT_TTY_GET
-            | AUDIT_GET_FEATURE
-            | AUDIT_SIGNAL_INFO2
-    )
-}
-
 /// Appends a request (header + payload, padded to 4 bytes) to `out`.
 pub(crate) fn encode_request(out: &mut Vec<u8>, ty: u16, flags: u16, seq: u32, payload: &[u8]) {
     let len = NLMSG_HDRLEN + payload.len();
@@ -119,6 +84,8 @@ pub(crate) fn messages(mut d: &[u8]) -> impl Iterator<Item = (Header, &[u8])> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::{is_record_type, RecordType};
+    use crate::source::netlink::uapi::{AUDIT_GET, AUDIT_LIST_RULES};
 
     #[test]
     fn request_round_trip() {
@@ -157,9 +124,20 @@ mod tests {
     }
 
     #[test]
-    fn control_types() {
-        // (Record::parse_netlink's tests cover a wrong nlmsg_len.)
-        assert!(is_control(NLMSG_ERROR) && is_control(AUDIT_GET));
-        assert!(!is_control(1005) && !is_control(1300) && !is_control(1329));
+    fn control_replies_are_not_records() {
+        // The socket tells records from control replies with
+        // record::is_record_type. (Record::parse_netlink's tests cover a
+        // wrong nlmsg_len.)
+        let is_record = |t: u16| is_record_type(RecordType(t));
+        // NLMSG_NOOP, _ERROR, _DONE, _OVERRUN; AUDIT_GET, _SET, _LIST,
+        // _SIGNAL_INFO, _ADD_RULE, _DEL_RULE, _LIST_RULES, _TTY_GET,
+        // _GET_FEATURE, _SIGNAL_INFO2
+        let control = [
+            1, 2, 3, 4, 1000, 1001, 1002, 1010, 1011, 1012, 1013, 1016, 1019, 1021,
+        ];
+        assert!(control.into_iter().all(|t| !is_record(t)));
+        // AUDIT_USER, LOGIN, user-space, SYSCALL, EOE, EVENT_LISTENER
+        let records = [1005, 1006, 1100, 1300, 1320, 1335];
+        assert!(records.into_iter().all(is_record));
     }
 }

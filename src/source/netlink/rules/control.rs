@@ -1,9 +1,10 @@
 //! Adding, deleting and listing kernel rules over the socket.
 
 use super::Rule;
+use crate::source::netlink::control::Expect;
 use crate::source::netlink::error::{NetlinkError, Request};
-use crate::source::netlink::socket::{AuditSocket, Expect};
-use crate::source::netlink::wire::{AUDIT_ADD_RULE, AUDIT_DEL_RULE, AUDIT_LIST_RULES};
+use crate::source::netlink::socket::AuditSocket;
+use crate::source::netlink::uapi::{AUDIT_ADD_RULE, AUDIT_DEL_RULE, AUDIT_LIST_RULES};
 
 impl AuditSocket {
     /// Adds a rule at the end of its list (at the head for `-A` rules).

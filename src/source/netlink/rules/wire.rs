@@ -1,20 +1,46 @@
-//! The kernel's `struct audit_rule_data`, through netlink-packet-audit's `RuleBuffer`.
+//! The kernel's `struct audit_rule_data` (`include/uapi/linux/audit.h`):
+//! u32 words in host order, then the rule's strings.
 
-use netlink_packet_audit::constants::{
+use super::field::TEXT_FIELDS;
+use super::{Action, Condition, List, Op, Rule, RuleField, Syscalls};
+use crate::source::netlink::error::{RuleError, RuleErrorKind};
+use crate::source::netlink::uapi::{
     AUDIT_BITMASK_SIZE, AUDIT_FILTERKEY, AUDIT_FILTER_PREPEND, AUDIT_MAX_FIELDS,
 };
-use netlink_packet_audit::RuleBuffer;
 
-use super::{Action, Condition, Field, List, Op, Rule, Syscalls, TEXT_FIELDS};
-use crate::source::netlink::error::{RuleError, RuleErrorKind};
+// Word indices of `struct audit_rule_data`.
+const FLAGS: usize = 0;
+const ACTION: usize = 1;
+const FIELD_COUNT: usize = 2;
+/// `mask[AUDIT_BITMASK_SIZE]`: the syscall bitmask.
+const MASK: usize = 3;
+/// `fields[AUDIT_MAX_FIELDS]`: field numbers (`AUDIT_UID`, ...).
+const FIELDS: usize = MASK + AUDIT_BITMASK_SIZE;
+/// `values[AUDIT_MAX_FIELDS]`: the values, or the string lengths.
+const VALUES: usize = FIELDS + AUDIT_MAX_FIELDS;
+/// `fieldflags[AUDIT_MAX_FIELDS]`: the operators (`AUDIT_EQUAL`, ...).
+const FIELDFLAGS: usize = VALUES + AUDIT_MAX_FIELDS;
+/// `buflen`: bytes of strings after the words.
+const BUFLEN: usize = FIELDFLAGS + AUDIT_MAX_FIELDS;
 
 /// Length of `audit_rule_data` without its string buffer:
 /// flags, action, field_count, mask[64], fields[64], values[64], fieldflags[64], buflen.
-pub(super) const RULE_DATA_LEN: usize = 4 * (3 + AUDIT_BITMASK_SIZE + 3 * AUDIT_MAX_FIELDS + 1);
+pub(super) const RULE_DATA_LEN: usize = 4 * (BUFLEN + 1);
 
 /// Syscall numbers a rule can hold: the top 16 bits of the mask are the
 /// kernel's syscall class markers, not syscalls.
 pub(super) const SYSCALL_BITS: u32 = (AUDIT_BITMASK_SIZE as u32) * 32 - 16;
+
+/// Writes word `index` of the struct.
+fn put(data: &mut [u8], index: usize, value: u32) {
+    data[index * 4..index * 4 + 4].copy_from_slice(&value.to_ne_bytes());
+}
+
+/// Reads word `index` of the struct (`data` holds at least [`RULE_DATA_LEN`] bytes).
+fn get(data: &[u8], index: usize) -> u32 {
+    let w = &data[index * 4..index * 4 + 4];
+    u32::from_ne_bytes([w[0], w[1], w[2], w[3]])
+}
 
 fn malformed(what: &str) -> RuleError {
     RuleError::new(RuleErrorKind::Malformed, None, what)
@@ -34,16 +60,15 @@ pub(super) fn encode(rule: &Rule) -> Result<Vec<u8>, RuleError> {
     let strings: Vec<Option<Vec<u8>>> = rule.conditions.iter().map(string_of).collect();
     let buflen: usize = strings.iter().flatten().map(Vec::len).sum();
     let mut data = vec![0u8; RULE_DATA_LEN + buflen];
-    let mut b = RuleBuffer::new(&mut data[..]);
     let prepend = if rule.prepend {
         AUDIT_FILTER_PREPEND
     } else {
         0
     };
-    b.set_flags(rule.list.raw() | prepend);
-    b.set_action(rule.action.raw());
-    b.set_field_count(rule.conditions.len() as u32);
-    b.set_buflen(buflen as u32);
+    put(&mut data, FLAGS, rule.list.raw() | prepend);
+    put(&mut data, ACTION, rule.action.raw());
+    put(&mut data, FIELD_COUNT, rule.conditions.len() as u32);
+    put(&mut data, BUFLEN, buflen as u32);
     let mut mask = [0u32; AUDIT_BITMASK_SIZE];
     match &rule.syscalls {
         Syscalls::Empty => {}
@@ -55,7 +80,7 @@ pub(super) fn encode(rule: &Rule) -> Result<Vec<u8>, RuleError> {
         }
     }
     for (i, word) in mask.iter().enumerate() {
-        b.syscalls_mut()[i * 4..i * 4 + 4].copy_from_slice(&word.to_ne_bytes());
+        put(&mut data, MASK + i, *word);
     }
     let mut text = Vec::with_capacity(buflen);
     for (i, (cond, s)) in rule.conditions.iter().zip(&strings).enumerate() {
@@ -65,33 +90,41 @@ pub(super) fn encode(rule: &Rule) -> Result<Vec<u8>, RuleError> {
             (Condition::Text { field, op, .. }, Some(s)) => (*field, *op, s.len() as u32),
             _ => unreachable!("string conditions have strings"),
         };
-        b.set_field(i, field);
-        b.set_value(i, value);
-        b.set_field_flags(i, op.raw());
+        put(&mut data, FIELDS + i, field);
+        put(&mut data, VALUES + i, value);
+        put(&mut data, FIELDFLAGS + i, op.raw());
         if let Some(s) = s {
             text.extend_from_slice(s);
         }
     }
-    b.buf_mut().copy_from_slice(&text);
+    data[RULE_DATA_LEN..].copy_from_slice(&text);
     Ok(data)
 }
 
-fn words(b: &[u8]) -> impl Iterator<Item = u32> + '_ {
-    b.chunks_exact(4)
-        .map(|w| u32::from_ne_bytes([w[0], w[1], w[2], w[3]]))
+/// Words `index..index + n` of the struct.
+fn words(data: &[u8], index: usize, n: usize) -> impl Iterator<Item = u32> + '_ {
+    (index..index + n).map(move |i| get(data, i))
 }
 
 pub(super) fn decode(data: &[u8]) -> Result<Rule, RuleError> {
-    let b = RuleBuffer::new_checked(data).map_err(|_| malformed("short audit_rule_data"))?;
-    let flags = b.flags();
+    let short = || malformed("short audit_rule_data");
+    if data.len() < RULE_DATA_LEN {
+        return Err(short());
+    }
+    let buflen = get(data, BUFLEN) as usize;
+    let strings = RULE_DATA_LEN
+        .checked_add(buflen)
+        .and_then(|end| data.get(RULE_DATA_LEN..end))
+        .ok_or_else(short)?;
+    let flags = get(data, FLAGS);
     let list =
         List::from_raw(flags & !AUDIT_FILTER_PREPEND).ok_or_else(|| malformed("unknown list"))?;
-    let action = Action::from_raw(b.action()).ok_or_else(|| malformed("unknown action"))?;
-    let count = b.field_count() as usize;
+    let action = Action::from_raw(get(data, ACTION)).ok_or_else(|| malformed("unknown action"))?;
+    let count = get(data, FIELD_COUNT) as usize;
     if count > AUDIT_MAX_FIELDS {
         return Err(malformed("field_count over 64"));
     }
-    let mask: Vec<u32> = words(b.syscalls()).collect();
+    let mask: Vec<u32> = words(data, MASK, AUDIT_BITMASK_SIZE).collect();
     // as auditctl: "all" when every word but the class-marker one is full
     let syscalls = if mask[..AUDIT_BITMASK_SIZE - 1]
         .iter()
@@ -111,7 +144,6 @@ pub(super) fn decode(data: &[u8]) -> Result<Rule, RuleError> {
         }
         Syscalls::Numbers(v)
     };
-    let strings = b.buf();
     let mut offset = 0usize;
     let mut take = |len: u32| -> Result<&[u8], RuleError> {
         let end = offset
@@ -123,9 +155,9 @@ pub(super) fn decode(data: &[u8]) -> Result<Rule, RuleError> {
         Ok(s)
     };
     let mut conditions = Vec::with_capacity(count);
-    let fields = words(b.fields()).take(count);
-    let values = words(b.values());
-    let ops = words(b.field_flags());
+    let fields = words(data, FIELDS, count);
+    let values = words(data, VALUES, count);
+    let ops = words(data, FIELDFLAGS, count);
     for ((field, value), op) in fields.zip(values).zip(ops) {
         let op = Op::from_raw(op).ok_or_else(|| malformed("unknown operator"))?;
         let cond = if field == AUDIT_FILTERKEY {
@@ -143,7 +175,7 @@ pub(super) fn decode(data: &[u8]) -> Result<Rule, RuleError> {
             }
         } else {
             Condition::Field {
-                field: Field::from_raw(field),
+                field: RuleField::from_raw(field),
                 op,
                 value,
             }
@@ -162,10 +194,19 @@ pub(super) fn decode(data: &[u8]) -> Result<Rule, RuleError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::netlink::rules::Arch;
+    use crate::decode::Arch;
 
     fn word(data: &[u8], index: usize) -> u32 {
         u32::from_ne_bytes(data[index * 4..index * 4 + 4].try_into().unwrap())
+    }
+
+    #[test]
+    fn layout_is_the_kernels() {
+        // word offsets of mask, fields, values, fieldflags, buflen; sizeof
+        assert_eq!(
+            (MASK, FIELDS, VALUES, FIELDFLAGS, BUFLEN, RULE_DATA_LEN),
+            (3, 67, 131, 195, 259, 1040)
+        );
     }
 
     #[test]
@@ -177,18 +218,17 @@ mod tests {
         assert_eq!(word(&d, 0), 4); // AUDIT_FILTER_EXIT
         assert_eq!(word(&d, 1), 2); // AUDIT_ALWAYS
         assert_eq!(word(&d, 2), 3); // arch, auid, key
-        let f = 3 + AUDIT_BITMASK_SIZE;
-        let (v, o) = (f + AUDIT_MAX_FIELDS, f + 2 * AUDIT_MAX_FIELDS);
+        let (f, v, o) = (FIELDS, VALUES, FIELDFLAGS);
         assert_eq!(
             [word(&d, f), word(&d, f + 1), word(&d, f + 2)],
             [11, 9, 210]
         );
         assert_eq!(
             [word(&d, v), word(&d, v + 1), word(&d, v + 2)],
-            [Arch::B64.raw(), u32::MAX, 4]
+            [Arch::B64.0, u32::MAX, 4]
         );
         assert_eq!([word(&d, o), word(&d, o + 1)], [0x4000_0000, 0x3000_0000]);
-        assert_eq!(word(&d, o + AUDIT_MAX_FIELDS), 4); // buflen
+        assert_eq!(word(&d, BUFLEN), 4);
         assert_eq!(&d[RULE_DATA_LEN..], b"exec");
         if Arch::B64 == Arch::X86_64 {
             // execve 59 and execveat 322 in the syscall bitmask
@@ -234,8 +274,7 @@ mod tests {
             .to_rule_data()
             .unwrap();
         // rewrite the key field as a path watch (AUDIT_WATCH) of the same length
-        let f = 3 + AUDIT_BITMASK_SIZE;
-        d[(f + 1) * 4..(f + 2) * 4].copy_from_slice(&105u32.to_ne_bytes());
+        d[(FIELDS + 1) * 4..(FIELDS + 2) * 4].copy_from_slice(&105u32.to_ne_bytes());
         let r = Rule::from_rule_data(&d).unwrap();
         assert_eq!(
             r.to_string(),
