@@ -260,3 +260,150 @@ fn hostile_stream_that_never_completes_stays_bounded() {
     assert!(re.stats().incomplete >= 200_000 - 64);
     assert_eq!(re.stats().late, 10_000 - 100);
 }
+
+/// FNV-1a-64 of the two names is equal (0x5d77e42403bfdea3, found with a
+/// distinguished-point search): when events were keyed on that hash, the two
+/// hosts' records of the same (time, serial) merged and one host's argv came
+/// out under the other's node.
+#[test]
+fn colliding_node_names_never_merge() {
+    fn fnv(n: &[u8]) -> u64 {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for &b in n {
+            h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+        }
+        h
+    }
+    let (a, b) = ("web-21p3pjbpdv2fc", "web-2oi9c91vv5inm");
+    assert_eq!(fnv(a.as_bytes()), fnv(b.as_bytes()));
+
+    let mut re = Reassembler::default();
+    for (node, arg) in [(a, "from-a"), (b, "from-b")] {
+        push(&mut re, &format!("node={node} {}", syscall(1000, 42)));
+        push(
+            &mut re,
+            &format!(
+                "node={node} {}",
+                line("EXECVE", 1000, 42, &format!("argc=2 a0=\"x\" a1=\"{arg}\""))
+            ),
+        );
+    }
+    for node in [a, b] {
+        push(
+            &mut re,
+            &format!(
+                "node={node} {}",
+                line("PROCTITLE", 1000, 42, "proctitle=\"x\"")
+            ),
+        );
+    }
+    let evs = drain(&mut re);
+    assert_eq!(evs.len(), 2);
+    for (ev, (node, arg)) in evs.iter().zip([(a, "from-a"), (b, "from-b")]) {
+        assert_eq!(ev.node(), Some(node.as_bytes()));
+        let EventKind::Exec(e) = ev.event().kind else {
+            panic!("{ev:?}")
+        };
+        assert_eq!(e.argv, vec![&b"x"[..], arg.as_bytes()], "{node}");
+        assert!(!ev.flags().incomplete && !ev.flags().late);
+    }
+    assert_eq!(re.stats().late, 0);
+}
+
+#[test]
+fn node_table_is_bounded_and_forgets_idle_nodes_only() {
+    let mut re = Reassembler::new(ReassemblerConfig {
+        max_in_flight: 4,
+        max_nodes: 8,
+        ..Default::default()
+    });
+    // An event in flight on node "busy", then 1,000 other nodes.
+    push(&mut re, &format!("node=busy {}", syscall(1000, 1)));
+    for i in 0..1000u32 {
+        push(
+            &mut re,
+            &format!("node=n{i} {}", line("USER", 1000, i, "msg='x'")),
+        );
+        assert!(re.nodes() <= 8);
+    }
+    assert!(re.stats().nodes_forgotten >= 990);
+    // "busy" was kept for its event in flight: its PROCTITLE joins it.
+    push(
+        &mut re,
+        &format!(
+            "node=busy {}",
+            line("PROCTITLE", 1000, 1, "proctitle=\"x\"")
+        ),
+    );
+    let evs = drain(&mut re);
+    let busy: Vec<_> = evs
+        .iter()
+        .filter(|e| e.node() == Some(&b"busy"[..]))
+        .collect();
+    assert_eq!(busy.len(), 1);
+    assert_eq!(busy[0].len(), 2);
+    assert!(!busy[0].flags().incomplete);
+}
+
+#[test]
+fn gap_loss_events_name_their_node() {
+    let mut re = Reassembler::default();
+    for s in [1, 2, 5] {
+        push(
+            &mut re,
+            &format!("node=h1 {}", line("USER", 1000, s, "msg='x'")),
+        );
+    }
+    re.finish();
+    let evs = drain(&mut re);
+    let lost: Vec<_> = evs.iter().filter(|e| e.lost_event().is_some()).collect();
+    assert_eq!(lost.len(), 1);
+    assert_eq!(lost[0].node(), Some(&b"h1"[..]));
+    assert_eq!(lost[0].lost_event().unwrap().count, 2);
+}
+
+#[test]
+fn in_flight_bytes_are_bounded() {
+    let mut re = Reassembler::new(ReassemblerConfig {
+        max_in_flight_bytes: 64 << 10,
+        max_event_bytes: 16 << 10,
+        ..Default::default()
+    });
+    let big = "x".repeat(1000);
+    let mut out = Vec::new();
+    // 500 events in flight at once, 20 records of 1 KB each, interleaved:
+    // 10 MB wanted in flight; first one event alone, then all of them.
+    for _ in 0..20 {
+        push(
+            &mut re,
+            &line("PATH", 1000, 0, &format!("item=0 name=\"{big}\"")),
+        );
+    }
+    for round in 0..20 {
+        for s in 1..500u32 {
+            if round == 0 {
+                push(&mut re, &syscall(1000, s));
+            }
+            push(
+                &mut re,
+                &line("PATH", 1000, s, &format!("item=0 name=\"{big}\"")),
+            );
+            assert!(re.in_flight_bytes() <= 64 << 10);
+            out.extend(drain(&mut re));
+        }
+    }
+    re.finish();
+    out.extend(drain(&mut re));
+    // every event came out, cut or evicted, none lost
+    let serials: std::collections::BTreeSet<u32> = out
+        .iter()
+        .filter(|e| !e.flags().late)
+        .map(|e| e.id().serial)
+        .collect();
+    assert_eq!(serials.len(), 500);
+    assert!(
+        re.stats().cut > 0 && re.stats().evicted > 0,
+        "{:?}",
+        re.stats()
+    );
+}
