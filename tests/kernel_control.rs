@@ -399,7 +399,7 @@ fn read_only_mode_works_beside_auditd() {
     let Some(k) = kernel() else { return };
     {
         let Some(auditd) = Auditd::start() else {
-            eprintln!("skipping: auditd is not installed");
+            common::skip("auditd is not installed");
             return;
         };
         let daemon_pid = auditd.child.id();
