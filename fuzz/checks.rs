@@ -10,10 +10,15 @@
 use std::borrow::Cow;
 
 use auditstream::decode::{Endian, SockAddr, SockAddrError};
+use auditstream::event::{EventBuf, EventKind};
+use auditstream::output::json::{write_event, JsonOptions};
+use auditstream::reassemble::ReassemblerConfig;
 use auditstream::record::{decode_hex, decode_hex_into, Quote, NLMSG_HDRLEN};
-use auditstream::source::capture::CaptureReader;
+use auditstream::source::capture::{CaptureEvents, CaptureReader};
+use auditstream::source::log::LogEvents;
+use auditstream::source::{Events, RecordInput};
 use auditstream::tables::{field_kind, FieldKind};
-use auditstream::{ErrorKind, Field, Fields, Record, RecordType, Value};
+use auditstream::{Error, ErrorKind, Field, Fields, Record, RecordType, Value};
 
 /// How deep nested `msg='...'` bodies are walked.
 const MAX_DEPTH: usize = 4;
@@ -120,6 +125,192 @@ pub fn sockaddr(data: &[u8]) {
     }
 }
 
+/// `pipeline`: log bytes through the whole pipeline, with the default limits
+/// and with tiny ones (so that eviction, cutting, the node table and the
+/// missing-serial budget are exercised): every event builds, its JSON (both
+/// byte-string modes) is valid with no duplicate key in any object, serde
+/// gives the same value, and the owned copy describes the same.
+pub fn pipeline(data: &[u8]) {
+    for cfg in [ReassemblerConfig::default(), tiny_limits()] {
+        let events = LogEvents::with_config([data], cfg);
+        run_events(events, data.len());
+    }
+}
+
+/// `capture_events`: capture bytes through the whole pipeline, as `pipeline`.
+pub fn capture_events(data: &[u8]) {
+    for cfg in [ReassemblerConfig::default(), tiny_limits()] {
+        let events = CaptureEvents::with_config([data], cfg);
+        run_events(events, data.len());
+    }
+}
+
+fn tiny_limits() -> ReassemblerConfig {
+    ReassemblerConfig {
+        max_in_flight: 3,
+        max_in_flight_bytes: 2048,
+        max_event_records: 5,
+        max_event_bytes: 1024,
+        late_memory: 4,
+        reorder_serials: 3,
+        max_nodes: 2,
+        max_missing_ranges: 3,
+        ..ReassemblerConfig::default()
+    }
+}
+
+fn run_events<I: RecordInput>(mut events: Events<I>, input_len: usize) {
+    let mut n = 0usize;
+    while let Some(ev) = events.next_event() {
+        match ev {
+            Ok(ev) => check_event(ev),
+            Err(Error::Parse { raw, source, .. }) => {
+                assert!(raw.len() <= input_len);
+                assert!(source.offset <= input_len.max(raw.len()));
+            }
+            Err(e) => panic!("unexpected error on a byte slice: {e}"),
+        }
+        n += 1;
+        // every item of input gives at most a few events and errors
+        assert!(n <= 4 * input_len + 16, "the stream does not end");
+    }
+    let st = *events.stats();
+    assert!(st.incomplete <= st.events);
+    assert!(st.evicted + st.cut <= st.incomplete);
+    assert!(events.bytes_read() <= input_len as u64);
+}
+
+fn check_event(ev: &EventBuf) {
+    let event = ev.event();
+    assert_eq!(event.id, ev.id());
+    assert_eq!(event.node.as_deref(), ev.node());
+    if let EventKind::Other(r) = &event.kind {
+        assert_eq!(r.len(), ev.len());
+    }
+    let mut json = Vec::new();
+    write_event(&mut json, &event, JsonOptions::default());
+    let value = valid_json(&json);
+    let mut hex = Vec::new();
+    write_event(&mut hex, &event, JsonOptions { hex_bytes: true });
+    valid_json(&hex);
+    let owned = event.clone().into_owned();
+    let mut again = Vec::new();
+    write_event(&mut again, &owned, JsonOptions::default());
+    assert_eq!(again, json);
+    serde_agrees(&event, &value);
+}
+
+#[cfg(feature = "serde")]
+fn serde_agrees<T: serde::Serialize>(x: &T, json: &serde_json::Value) {
+    let v = serde_json::to_value(x).expect("serde serializes");
+    assert_eq!(&v, json, "serde and the JSON writer differ");
+}
+
+#[cfg(not(feature = "serde"))]
+fn serde_agrees<T>(_: &T, _: &serde_json::Value) {}
+
+/// Parses JSON text, failing on invalid JSON and on an object with a key
+/// twice (which `serde_json::Value` would silently merge).
+fn valid_json(text: &[u8]) -> serde_json::Value {
+    let mut de = serde_json::Deserializer::from_slice(text);
+    serde::de::Deserializer::deserialize_any(&mut de, NoDuplicateKeys)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(text)));
+    de.end().expect("nothing after the JSON value");
+    serde_json::from_slice(text).expect("valid JSON")
+}
+
+struct NoDuplicateKeys;
+
+impl<'de> serde::de::Visitor<'de> for NoDuplicateKeys {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_none<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<(), A::Error> {
+        while a.next_element_seed(AnyValue)?.is_some() {}
+        Ok(())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<(), A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(k) = a.next_key::<String>()? {
+            if !seen.insert(k.clone()) {
+                return Err(serde::de::Error::custom(format!("duplicate key {k:?}")));
+            }
+            a.next_value_seed(AnyValue)?;
+        }
+        Ok(())
+    }
+}
+
+struct AnyValue;
+
+impl<'de> serde::de::DeserializeSeed<'de> for AnyValue {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(NoDuplicateKeys)
+    }
+}
+
+/// `rules`: auditctl rule text, and the same bytes as a kernel
+/// `audit_rule_data`: parsing never panics; a rule that parses prints as text
+/// that parses to the same rule, and one that validates encodes to rule data
+/// that decodes to the same rule.
+#[cfg(all(feature = "netlink", target_os = "linux"))]
+pub fn rules(data: &[u8]) {
+    use auditstream::source::netlink::Rule;
+    if let Ok(text) = std::str::from_utf8(data) {
+        match Rule::parse(text) {
+            Ok(rule) => {
+                let printed = rule.to_string();
+                let again = Rule::parse(&printed)
+                    .unwrap_or_else(|e| panic!("{printed:?} does not parse back: {e}"));
+                assert_eq!(again, rule, "{printed:?}");
+                if rule.validate().is_ok() {
+                    let d = rule.to_rule_data().expect("a valid rule encodes");
+                    let back = Rule::from_rule_data(&d).expect("its data decodes");
+                    assert_eq!(back, rule, "{printed:?}");
+                }
+            }
+            Err(e) => {
+                if let Some(p) = e.position {
+                    assert!(p <= text.len());
+                }
+                let _ = e.to_string();
+            }
+        }
+    }
+    if let Ok(rule) = Rule::from_rule_data(data) {
+        let _ = rule.to_string();
+        if let Ok(d) = rule.to_rule_data() {
+            assert_eq!(
+                Rule::from_rule_data(&d).expect("re-encoded data decodes"),
+                rule
+            );
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Records.
 
@@ -218,7 +409,11 @@ fn check_record(rec: &Record<'_>) {
 
     let text = rec.to_string();
     let _ = format!("{rec:?} {owned:?}");
-    let head = format!("type={} msg=audit({}): ", rec.record_type(), rec.id());
+    let name = match rec.unrecognized_type() {
+        Some(n) => String::from_utf8_lossy(n).into_owned(),
+        None => rec.record_type().to_string(),
+    };
+    let head = format!("type={name} msg=audit({}): ", rec.id());
     assert!(text.contains(&head), "{text:?}");
 }
 

@@ -7,7 +7,7 @@ set -euo pipefail
 
 secs="${1:-30}"
 cd "$(dirname "$0")"
-targets=(parse_line parse_netlink decode_value sockaddr)
+targets=(parse_line parse_netlink decode_value sockaddr pipeline capture_events rules)
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 

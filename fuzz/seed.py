@@ -105,3 +105,55 @@ for h in saddrs:
     write("sockaddr", h)
     write("sockaddr", bytes.fromhex(h.decode()))
 print("sockaddr", 2 * len(saddrs))
+
+# ---- pipeline: windows of real logs (whole events and cut ones), the golden
+# logs, and the hostile shapes of issue 7 in small
+for name in ["audit-raw.log", "audit-enriched.log"]:
+    with open(os.path.join(TD, name), "rb") as f:
+        ls = f.read().split(b"\n")
+    for start in range(0, len(ls), 97):
+        write("pipeline", b"\n".join(ls[start:start + 24]) + b"\n")
+        write("pipeline", b"\n".join(ls[start:start + 7]))  # last line cut
+gdir = os.path.join(TD, "golden")
+for g in sorted(os.listdir(gdir)):
+    if g.endswith(".log"):
+        write("pipeline", open(os.path.join(gdir, g), "rb").read())
+hostile = [
+    b"type=USER msg=audit(1.000:1): pid=1 " + b"msg='" * 40 + b"x=1" + b"'" * 40 + b"\n",
+    b"type=EXECVE msg=audit(1.000:2): argc=4294967295 a0=\"a\" a4294967294=\"x\"\n",
+    b"type=EXECVE msg=audit(1.000:3): " + b" ".join(b"a%d=\"x\"" % (i * 65536) for i in range(40)) + b"\n",
+    b"".join(b"node=n%d type=USER msg=audit(1.000:%d): msg='x'\n" % (i, i) for i in range(12)),
+    b"".join(b"type=USER msg=audit(1.000:%d): msg='x'\n" % s for s in (1, 1048000, 3, 2096000)),
+    b"type=USER msg=audit(1.000:9): " + b" ".join(b"k%d=1" % i for i in range(60)) + b" a=1 a=2 a@2=3 \xff=4\n",
+    b"node=web-21p3pjbpdv2fc type=SYSCALL msg=audit(1.000:5): arch=c000003e syscall=59 success=yes exit=0 pid=1\n"
+    b"node=web-2oi9c91vv5inm type=SYSCALL msg=audit(1.000:5): arch=c000003e syscall=59 success=yes exit=0 pid=2\n",
+    b"type=DAEMON_START msg=audit(1490239800.477:34) config changed, x=1\ntype=NOSUCH_TYPE msg=audit(1.000:1): a=1\n",
+    b"type=USER msg=audit(1.000:1): pid=1 msg='op=x text=it' s here res=1'\n",
+]
+for h in hostile:
+    write("pipeline", h)
+print("pipeline", len(ls) // 97 * 2 + len(hostile), "+ golden")
+
+# ---- capture_events: runs of consecutive datagrams
+for seq in dgrams:
+    for start in range(0, len(seq), 150):
+        cap = b"".join(struct.pack("<I", len(d)) + d for d in seq[start:start + 30])
+        write("capture_events", cap)
+    write("capture_events", struct.pack("<I", 0xFFFFFFFF) + b"x")
+print("capture_events", sum(len(s) // 150 + 2 for s in dgrams))
+
+# ---- rules: auditctl text
+rules = [
+    b"-a always,exit -F arch=b64 -S execve,execveat -k exec",
+    b"-a always,exit -F arch=b64 -S connect,accept,bind,accept4 -F key=net",
+    b"-a always,exit -F arch=b32 -S socketcall -F a0>=2 -F a0<=5 -F key=net",
+    b"-A never,exit -F arch=b32 -S all -F uid=0 -F success=1 -F exit=-ENOENT",
+    b"-a never,exclude -F msgtype=CWD",
+    b"-a always,exit -F arch=b64 -S 0,2031 -F a0&=0x2 -F perm=wa",
+    b"-a always,exit -F arch=b64 -S openat -F auid>=1000 -F auid!=unset -k a -k b",
+    b"-a always,exit -F arch=i686 -S execve -F pid=1 -F ppid!=2 -F sessionid=3",
+    b"-w /etc/passwd -p wa",
+]
+for r in rules:
+    write("rules", r)
+print("rules", len(rules))

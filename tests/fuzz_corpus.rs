@@ -15,6 +15,10 @@ const TARGETS: &[(&str, Check)] = &[
     ("parse_netlink", checks::parse_netlink),
     ("decode_value", checks::decode_value),
     ("sockaddr", checks::sockaddr),
+    ("pipeline", checks::pipeline),
+    ("capture_events", checks::capture_events),
+    #[cfg(all(feature = "netlink", target_os = "linux"))]
+    ("rules", checks::rules),
 ];
 
 /// Runs `check` on every file of `dir` (if it exists); returns how many.

@@ -1,0 +1,10 @@
+//! Fuzz target: audit.log bytes through the whole pipeline (lines, records,
+//! reassembly with default and tiny limits, typed events, JSON in both
+//! byte-string modes, serde): valid JSON without duplicate keys, serde equal.
+//! The checks live in `fuzz/checks.rs`, shared with `tests/fuzz_corpus.rs`.
+#![no_main]
+
+#[path = "../checks.rs"]
+mod checks;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::pipeline(data));
