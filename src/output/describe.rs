@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use super::{ByteList, Describe, Items, Key, MapList, Node};
+use super::{Describe, Key, Map, Node, Seq, Visitor};
 use crate::decode::SockAddr;
 use crate::event::{Event, EventBuf, EventKind, ExecEvent, PathRecord, SocketEvent, Syscall};
 use crate::record::{Fields, Keys, Record, RecordBuf, Value};
@@ -39,34 +39,31 @@ fn opt_bytes(v: Option<&[u8]>) -> Node<'_> {
     v.map_or(Node::Null, Node::Bytes)
 }
 
-type Entry<'e> = &'e mut dyn FnMut(Key<'_>, Node<'_>);
-
-fn header(e: Entry<'_>, node: Option<&[u8]>, id: crate::EventId) {
-    e(Key::Name("node"), opt_bytes(node));
-    e(Key::Name("time"), Node::Time(id.time));
-    e(Key::Name("serial"), Node::U64(u64::from(id.serial)));
+fn header<V: Visitor + ?Sized>(v: &mut V, node: Option<&[u8]>, id: crate::EventId) {
+    v.entry(Key::Name("node"), opt_bytes(node));
+    v.entry(Key::Name("time"), Node::Time(id.time));
+    v.entry(Key::Name("serial"), Node::U64(u64::from(id.serial)));
 }
 
 impl Describe for Event<'_> {
-    fn describe(&self, e: Entry<'_>) {
-        e(Key::Name("kind"), Node::Str(self.kind.name()));
-        header(e, self.node.as_deref(), self.id);
+    fn describe<V: Visitor + ?Sized>(&self, v: &mut V) {
+        v.entry(Key::Name("kind"), Node::Str(self.kind.name()));
+        header(v, self.node.as_deref(), self.id);
         if self.flags.incomplete {
-            e(Key::Name("incomplete"), Node::Bool(true));
+            v.entry(Key::Name("incomplete"), Node::Bool(true));
         }
         if self.flags.late {
-            e(Key::Name("late"), Node::Bool(true));
+            v.entry(Key::Name("late"), Node::Bool(true));
         }
         match &self.kind {
-            EventKind::Exec(x) => x.describe(e),
-            EventKind::Socket(s) => s.describe(e),
+            EventKind::Exec(x) => x.describe(v),
+            EventKind::Socket(s) => s.describe(v),
             EventKind::Other(records) => {
-                let list = RecordList(records);
-                e(Key::Name("records"), Node::Seq(&list));
+                v.entry(Key::Name("records"), Node::Seq(Seq::Records(records)));
             }
             EventKind::Lost(l) => {
-                e(Key::Name("source"), Node::Str(l.source.name()));
-                e(Key::Name("count"), Node::U64(l.count));
+                v.entry(Key::Name("source"), Node::Str(l.source.name()));
+                v.entry(Key::Name("count"), Node::U64(l.count));
             }
         }
     }
@@ -74,45 +71,35 @@ impl Describe for Event<'_> {
 
 impl Describe for EventBuf {
     /// As its [`Event`] (built once here).
-    fn describe(&self, e: Entry<'_>) {
-        self.event().describe(e)
-    }
-}
-
-struct RecordList<'r, 'a>(&'r crate::event::Records<'a>);
-
-impl Items for RecordList<'_, '_> {
-    fn items(&self, item: &mut dyn FnMut(Node<'_>)) {
-        for r in self.0.iter() {
-            item(Node::Map(&r));
-        }
+    fn describe<V: Visitor + ?Sized>(&self, v: &mut V) {
+        self.event().describe(v)
     }
 }
 
 impl Describe for Syscall<'_> {
     /// The SYSCALL fields, as exec and socket events begin.
-    fn describe(&self, e: Entry<'_>) {
+    fn describe<V: Visitor + ?Sized>(&self, v: &mut V) {
         match self.arch {
             Some(a) => match a.name() {
-                Some(n) => e(Key::Name("arch"), Node::Str(n)),
-                None => e(Key::Name("arch"), Node::Display(&Hex32(a.0))),
+                Some(n) => v.entry(Key::Name("arch"), Node::Str(n)),
+                None => v.entry(Key::Name("arch"), Node::Display(&Hex32(a.0))),
             },
-            None => e(Key::Name("arch"), Node::Null),
+            None => v.entry(Key::Name("arch"), Node::Null),
         }
         match (self.name(), self.syscall) {
-            (Some(n), _) => e(Key::Name("syscall"), Node::Str(n)),
-            (None, n) => e(Key::Name("syscall"), opt_u32(n)),
+            (Some(n), _) => v.entry(Key::Name("syscall"), Node::Str(n)),
+            (None, n) => v.entry(Key::Name("syscall"), opt_u32(n)),
         }
-        e(
+        v.entry(
             Key::Name("success"),
             self.success.map_or(Node::Null, Node::Bool),
         );
-        e(Key::Name("exit"), self.exit.map_or(Node::Null, Node::I64));
-        e(
+        v.entry(Key::Name("exit"), self.exit.map_or(Node::Null, Node::I64));
+        v.entry(
             Key::Name("errno"),
             self.errno().map_or(Node::Null, Node::Str),
         );
-        for (k, v) in [
+        for (k, id) in [
             ("pid", self.pid),
             ("ppid", self.ppid),
             ("uid", self.uid),
@@ -126,59 +113,59 @@ impl Describe for Syscall<'_> {
             ("auid", self.auid),
             ("ses", self.ses),
         ] {
-            e(Key::Name(k), opt_u32(v));
+            v.entry(Key::Name(k), opt_u32(id));
         }
-        e(Key::Name("tty"), opt_bytes(self.tty.as_deref()));
-        e(Key::Name("comm"), opt_bytes(self.comm.as_deref()));
-        e(Key::Name("exe"), opt_bytes(self.exe.as_deref()));
-        e(Key::Name("key"), Node::Seq(&ByteList(&self.keys)));
+        v.entry(Key::Name("tty"), opt_bytes(self.tty.as_deref()));
+        v.entry(Key::Name("comm"), opt_bytes(self.comm.as_deref()));
+        v.entry(Key::Name("exe"), opt_bytes(self.exe.as_deref()));
+        v.entry(Key::Name("key"), Node::Seq(Seq::Bytes(&self.keys)));
     }
 }
 
 impl Describe for ExecEvent<'_> {
-    fn describe(&self, e: Entry<'_>) {
-        self.syscall.describe(e);
-        e(Key::Name("argc"), opt_u32(self.argc));
-        e(Key::Name("argv"), Node::Seq(&ByteList(&self.argv)));
+    fn describe<V: Visitor + ?Sized>(&self, v: &mut V) {
+        self.syscall.describe(v);
+        v.entry(Key::Name("argc"), opt_u32(self.argc));
+        v.entry(Key::Name("argv"), Node::Seq(Seq::Bytes(&self.argv)));
         if !self.argv_complete {
-            e(Key::Name("argv_complete"), Node::Bool(false));
+            v.entry(Key::Name("argv_complete"), Node::Bool(false));
         }
-        e(Key::Name("cwd"), opt_bytes(self.cwd.as_deref()));
-        e(
+        v.entry(Key::Name("cwd"), opt_bytes(self.cwd.as_deref()));
+        v.entry(
             Key::Name("proctitle"),
-            Node::Seq(&ByteList(&self.proctitle)),
+            Node::Seq(Seq::Bytes(&self.proctitle)),
         );
-        e(Key::Name("paths"), Node::Seq(&MapList(&self.paths)));
+        v.entry(Key::Name("paths"), Node::Seq(Seq::Paths(&self.paths)));
     }
 }
 
 impl Describe for PathRecord<'_> {
-    fn describe(&self, e: Entry<'_>) {
-        e(Key::Name("item"), opt_u32(self.item));
-        e(Key::Name("name"), opt_bytes(self.name.as_deref()));
-        e(Key::Name("inode"), self.inode.map_or(Node::Null, Node::U64));
-        e(Key::Name("dev"), opt_bytes(self.dev.as_deref()));
+    fn describe<V: Visitor + ?Sized>(&self, v: &mut V) {
+        v.entry(Key::Name("item"), opt_u32(self.item));
+        v.entry(Key::Name("name"), opt_bytes(self.name.as_deref()));
+        v.entry(Key::Name("inode"), self.inode.map_or(Node::Null, Node::U64));
+        v.entry(Key::Name("dev"), opt_bytes(self.dev.as_deref()));
         match self.mode {
-            Some(m) => e(Key::Name("mode"), Node::Display(&Octal(m))),
-            None => e(Key::Name("mode"), Node::Null),
+            Some(m) => v.entry(Key::Name("mode"), Node::Display(&Octal(m))),
+            None => v.entry(Key::Name("mode"), Node::Null),
         }
-        e(Key::Name("ouid"), opt_u32(self.ouid));
-        e(Key::Name("ogid"), opt_u32(self.ogid));
-        e(Key::Name("nametype"), opt_bytes(self.nametype.as_deref()));
+        v.entry(Key::Name("ouid"), opt_u32(self.ouid));
+        v.entry(Key::Name("ogid"), opt_u32(self.ogid));
+        v.entry(Key::Name("nametype"), opt_bytes(self.nametype.as_deref()));
     }
 }
 
 impl Describe for SocketEvent<'_> {
-    fn describe(&self, e: Entry<'_>) {
-        self.syscall.describe(e);
-        e(Key::Name("op"), Node::Str(self.op.name()));
+    fn describe<V: Visitor + ?Sized>(&self, v: &mut V) {
+        self.syscall.describe(v);
+        v.entry(Key::Name("op"), Node::Str(self.op.name()));
         let addr = self.sockaddr();
         match addr {
             Some(a) => match a.family_name() {
-                Some(n) => e(Key::Name("family"), Node::Str(n)),
-                None => e(Key::Name("family"), Node::U64(u64::from(a.family()))),
+                Some(n) => v.entry(Key::Name("family"), Node::Str(n)),
+                None => v.entry(Key::Name("family"), Node::U64(u64::from(a.family()))),
             },
-            None => e(Key::Name("family"), Node::Null),
+            None => v.entry(Key::Name("family"), Node::Null),
         }
         // The address split for output: IP and port for inet and inet6, the
         // unix name (`@` and the name when abstract) as path, the netlink port
@@ -203,11 +190,11 @@ impl Describe for SocketEvent<'_> {
             }
             _ => {}
         }
-        e(Key::Name("addr"), a);
-        e(Key::Name("port"), port);
-        e(Key::Name("path"), opt_bytes(path.as_deref()));
+        v.entry(Key::Name("addr"), a);
+        v.entry(Key::Name("port"), port);
+        v.entry(Key::Name("path"), opt_bytes(path.as_deref()));
         if let Some(Err(err)) = &self.addr {
-            e(Key::Name("addr_error"), Node::Display(err));
+            v.entry(Key::Name("addr_error"), Node::Display(err));
         }
     }
 }
@@ -215,30 +202,30 @@ impl Describe for SocketEvent<'_> {
 impl Describe for Record<'_> {
     /// `type`, `node`, `time`, `serial`, `fields` (and `enriched` for ENRICHED
     /// lines), as `audit2json --records` writes it.
-    fn describe(&self, e: Entry<'_>) {
+    fn describe<V: Visitor + ?Sized>(&self, v: &mut V) {
         let t = self.record_type();
         match (self.unrecognized_type(), t.name()) {
-            (Some(written), _) => e(Key::Name("type"), Node::Bytes(written)),
-            (None, Some(n)) => e(Key::Name("type"), Node::Str(n)),
-            (None, None) => e(Key::Name("type"), Node::Display(&t)),
+            (Some(written), _) => v.entry(Key::Name("type"), Node::Bytes(written)),
+            (None, Some(n)) => v.entry(Key::Name("type"), Node::Str(n)),
+            (None, None) => v.entry(Key::Name("type"), Node::Display(&t)),
         }
-        header(e, self.node(), self.id());
-        e(
+        header(v, self.node(), self.id());
+        v.entry(
             Key::Name("fields"),
-            Node::Map(&RecordFields::new(self.fields())),
+            Node::Map(Map::Fields(&RecordFields::new(self.fields()))),
         );
         if self.enrichment().is_some() {
-            e(
+            v.entry(
                 Key::Name("enriched"),
-                Node::Map(&RecordFields::new(self.enriched_fields())),
+                Node::Map(Map::Fields(&RecordFields::new(self.enriched_fields()))),
             );
         }
     }
 }
 
 impl Describe for RecordBuf {
-    fn describe(&self, e: Entry<'_>) {
-        self.as_record().describe(e)
+    fn describe<V: Visitor + ?Sized>(&self, v: &mut V) {
+        self.as_record().describe(v)
     }
 }
 
@@ -301,7 +288,7 @@ impl<'a> KeyCounts<'a> {
 }
 
 impl Describe for RecordFields<'_> {
-    fn describe(&self, e: Entry<'_>) {
+    fn describe<V: Visitor + ?Sized>(&self, v: &mut V) {
         let mut counts = KeyCounts::new();
         let mut tokens = false;
         for f in self.fields.clone() {
@@ -315,44 +302,24 @@ impl Describe for RecordFields<'_> {
                 nth: counts.note(name),
             };
             match f.value() {
-                Value::Null | Value::Unknown | Value::Unset => e(key, Node::Null),
-                Value::Bytes(b) if name == b"key" => e(key, Node::Seq(&KeyList(Keys::of(Some(b))))),
-                Value::Bytes(b) => e(key, Node::Bytes(&b)),
+                Value::Null | Value::Unknown | Value::Unset => v.entry(key, Node::Null),
+                Value::Bytes(b) if name == b"key" => {
+                    v.entry(key, Node::Seq(Seq::Keys(&Keys::of(Some(b)))))
+                }
+                Value::Bytes(b) => v.entry(key, Node::Bytes(&b)),
                 Value::Nested(n) if self.depth < MAX_NESTING => {
                     let nested = RecordFields {
                         fields: n,
                         depth: self.depth + 1,
                     };
-                    e(key, Node::Map(&nested))
+                    v.entry(key, Node::Map(Map::Fields(&nested)))
                 }
                 // Too deep: the raw text, not another level.
-                Value::Nested(_) => e(key, Node::Bytes(f.raw())),
+                Value::Nested(_) => v.entry(key, Node::Bytes(f.raw())),
             }
         }
         if tokens {
-            e(Key::Tokens, Node::Seq(&Tokens(self.fields.clone())));
-        }
-    }
-}
-
-/// The keys of a `key` field.
-struct KeyList<'a>(Keys<'a>);
-
-impl Items for KeyList<'_> {
-    fn items(&self, item: &mut dyn FnMut(Node<'_>)) {
-        for k in self.0.clone() {
-            item(Node::Bytes(&k));
-        }
-    }
-}
-
-/// The tokens without a key, in order.
-struct Tokens<'a>(Fields<'a>);
-
-impl Items for Tokens<'_> {
-    fn items(&self, item: &mut dyn FnMut(Node<'_>)) {
-        for f in self.0.clone().filter(|f| f.key().is_empty()) {
-            item(Node::Bytes(f.raw()));
+            v.entry(Key::Tokens, Node::Seq(Seq::Tokens(&self.fields)));
         }
     }
 }

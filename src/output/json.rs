@@ -18,7 +18,7 @@
 
 use std::fmt::{self, Write as _};
 
-use super::{Describe, Key, Node};
+use super::{Describe, Key, Node, Visitor};
 use crate::event::Event;
 use crate::record::{Record, Timestamp};
 
@@ -43,19 +43,43 @@ pub fn write_record(out: &mut Vec<u8>, r: &Record<'_>, opt: JsonOptions) {
 /// Appends anything described (an event, a record, an
 /// [`EventBuf`](crate::event::EventBuf), a path) as a JSON object (no newline)
 /// to `out`.
-pub fn write(out: &mut Vec<u8>, value: &dyn Describe, opt: JsonOptions) {
-    W { out, opt }.map(value)
+pub fn write<D: Describe + ?Sized>(out: &mut Vec<u8>, value: &D, opt: JsonOptions) {
+    W {
+        out,
+        opt,
+        first: true,
+    }
+    .map(value)
 }
 
 /// Appends a byte string by the rule of [`JsonOptions`]: a JSON string if it
 /// is UTF-8, else `{"hex":"..."}`.
 pub fn write_bytes(out: &mut Vec<u8>, b: &[u8], opt: JsonOptions) {
-    W { out, opt }.bytes(b)
+    W {
+        out,
+        opt,
+        first: true,
+    }
+    .bytes(b)
 }
 
 struct W<'o> {
     out: &'o mut Vec<u8>,
     opt: JsonOptions,
+    /// No entry written yet in the object being written.
+    first: bool,
+}
+
+impl Visitor for W<'_> {
+    #[inline]
+    fn entry(&mut self, k: Key<'_>, v: Node<'_>) {
+        if !self.first {
+            self.out.push(b',');
+        }
+        self.first = false;
+        self.key(k);
+        self.node(v);
+    }
 }
 
 impl W<'_> {
@@ -64,21 +88,23 @@ impl W<'_> {
         self.out.extend_from_slice(b);
     }
 
-    fn map(&mut self, d: &dyn Describe) {
+    fn map<D: Describe + ?Sized>(&mut self, d: &D) {
         self.out.push(b'{');
-        let mut first = true;
-        d.describe(&mut |k, v| {
-            if !first {
-                self.out.push(b',');
-            }
-            first = false;
-            self.key(k);
-            self.node(v);
-        });
+        let outer = std::mem::replace(&mut self.first, true);
+        d.describe(self);
+        self.first = outer;
         self.out.push(b'}');
     }
 
+    #[inline]
     fn key(&mut self, k: Key<'_>) {
+        if let Key::Name(n) = k {
+            self.out.reserve(n.len() + 3);
+            self.out.push(b'"');
+            self.raw(n.as_bytes());
+            self.raw(b"\":");
+            return;
+        }
         self.out.push(b'"');
         match k.as_plain_str() {
             // printable ASCII without '"' or '\': nothing to escape
@@ -90,6 +116,7 @@ impl W<'_> {
         self.raw(b"\":");
     }
 
+    #[inline]
     fn node(&mut self, v: Node<'_>) {
         match v {
             Node::Null => self.raw(b"null"),
@@ -103,8 +130,11 @@ impl W<'_> {
                 self.u64(n.unsigned_abs());
             }
             Node::Str(s) => {
+                debug_assert!(s
+                    .bytes()
+                    .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\'));
                 self.out.push(b'"');
-                escape_into(self.out, s.as_bytes());
+                self.raw(s.as_bytes());
                 self.out.push(b'"');
             }
             Node::Display(d) => {
@@ -117,7 +147,7 @@ impl W<'_> {
             Node::Seq(items) => {
                 self.out.push(b'[');
                 let mut first = true;
-                items.items(&mut |v| {
+                items.items(|v: Node<'_>| {
                     if !first {
                         self.out.push(b',');
                     }
@@ -126,10 +156,11 @@ impl W<'_> {
                 });
                 self.out.push(b']');
             }
-            Node::Map(m) => self.map(m),
+            Node::Map(m) => self.map(&m),
         }
     }
 
+    #[inline]
     fn u64(&mut self, mut n: u64) {
         let mut buf = [0u8; 20];
         let mut i = buf.len();
@@ -165,10 +196,21 @@ impl W<'_> {
             self.out.push(b'"');
             return;
         }
-        match std::str::from_utf8(b) {
+        // Most audit strings are printable ASCII: one scan, one copy.
+        let plain = plain_prefix(b);
+        if plain == b.len() {
+            self.out.reserve(b.len() + 2);
+            self.out.push(b'"');
+            self.raw(b);
+            self.out.push(b'"');
+            return;
+        }
+        // (the plain prefix is ASCII: only the rest needs validating)
+        match std::str::from_utf8(&b[plain..]) {
             Ok(_) => {
                 self.out.push(b'"');
-                escape_into(self.out, b);
+                self.raw(&b[..plain]);
+                escape_into(self.out, &b[plain..]);
                 self.out.push(b'"');
             }
             Err(_) => {
@@ -178,6 +220,37 @@ impl W<'_> {
             }
         }
     }
+}
+
+/// Whether a byte is written as it is in a JSON string: printable ASCII
+/// other than `"` and `\\`.
+#[inline]
+fn plain_byte(c: u8) -> bool {
+    (0x20..0x7f).contains(&c) && c != b'"' && c != b'\\'
+}
+
+/// The length of the leading run of [`plain_byte`]s of `b`, eight bytes at
+/// a time.
+#[inline]
+fn plain_prefix(b: &[u8]) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    // whether any byte of w is zero (exact: no false positives)
+    let zero = |w: u64| w.wrapping_sub(LO) & !w & HI;
+    let mut i = 0;
+    for chunk in b.chunks_exact(8) {
+        let w = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        let special = (w & HI)
+            | (w.wrapping_sub(0x20 * LO) & !w & HI)
+            | zero(w ^ (u64::from(b'"') * LO))
+            | zero(w ^ (u64::from(b'\\') * LO))
+            | zero(w ^ (0x7f * LO));
+        if special != 0 {
+            break;
+        }
+        i += 8;
+    }
+    i + b[i..].iter().take_while(|&&c| plain_byte(c)).count()
 }
 
 /// A `fmt::Write` that appends JSON-escaped text.
@@ -259,6 +332,18 @@ mod tests {
             JsonOptions::default(),
         );
         String::from_utf8(o).unwrap()
+    }
+
+    #[test]
+    fn plain_prefix_is_exact() {
+        for b in 0..=255u8 {
+            for at in 0..20 {
+                let mut s = vec![b'a'; 20];
+                s[at] = b;
+                let want = if plain_byte(b) { 20 } else { at };
+                assert_eq!(plain_prefix(&s), want, "byte {b:#x} at {at}");
+            }
+        }
     }
 
     #[test]

@@ -70,9 +70,11 @@ mod serde;
 
 pub use describe::{RecordFields, MAX_NESTING};
 
+use std::borrow::Cow;
 use std::fmt;
 
-use crate::record::Timestamp;
+use crate::event::{Event, ExecEvent, PathRecord, Records, SocketEvent};
+use crate::record::{Fields, Keys, Record, Timestamp};
 
 /// One value of the description.
 #[derive(Clone, Copy)]
@@ -85,8 +87,10 @@ pub enum Node<'a> {
     U64(u64),
     /// A signed number.
     I64(i64),
-    /// Text the crate made (a syscall, arch, errno or family name): UTF-8.
-    Str(&'a str),
+    /// A name from the crate's own vocabulary (a syscall, arch, errno or
+    /// family name, an event kind): printable ASCII without `"` or `\\`, so
+    /// formats write it as it is.
+    Str(&'static str),
     /// Text the crate renders on demand (an IP address, an octal mode, an
     /// arch number as hex): UTF-8.
     Display(&'a dyn fmt::Display),
@@ -95,9 +99,9 @@ pub enum Node<'a> {
     /// An audit byte string (see the module documentation).
     Bytes(&'a [u8]),
     /// A list.
-    Seq(&'a dyn Items),
+    Seq(Seq<'a>),
     /// A nested object.
-    Map(&'a dyn Describe),
+    Map(Map<'a>),
 }
 
 impl fmt::Debug for Node<'_> {
@@ -110,23 +114,88 @@ impl fmt::Debug for Node<'_> {
             Node::Str(s) => write!(f, "Str({s:?})"),
             Node::Display(d) => write!(f, "Display({:?})", d.to_string()),
             Node::Time(t) => write!(f, "Time({t})"),
-            Node::Bytes(b) => write!(f, "Bytes({:?})", crate::BStr::new(b)),
+            Node::Bytes(b) => write!(f, "Bytes({:?})", crate::BStr(b)),
             Node::Seq(_) => f.write_str("Seq(..)"),
             Node::Map(_) => f.write_str("Map(..)"),
         }
     }
 }
 
-/// Something described as an object: ordered `key: value` entries.
-pub trait Describe {
-    /// Hands each entry, in order, to `entry`.
-    fn describe(&self, entry: &mut dyn FnMut(Key<'_>, Node<'_>));
+/// What walks a description: receives each `key: value` entry of an object,
+/// in order. The formats ([`json`], serde, the schema views) are visitors.
+pub trait Visitor {
+    /// One entry.
+    fn entry(&mut self, key: Key<'_>, value: Node<'_>);
 }
 
-/// Something described as a list.
-pub trait Items {
+/// Something described as an object: ordered `key: value` entries.
+pub trait Describe {
+    /// Hands each entry, in order, to `v`.
+    fn describe<V: Visitor + ?Sized>(&self, v: &mut V);
+}
+
+/// A nested object of the description: one of the crate's own types.
+#[derive(Clone, Copy)]
+#[non_exhaustive]
+pub enum Map<'a> {
+    /// An event with its header.
+    Event(&'a Event<'a>),
+    /// A record.
+    Record(&'a Record<'a>),
+    /// The fields of a record body or of a nested `msg='...'`.
+    Fields(&'a RecordFields<'a>),
+    /// A PATH record of an exec or socket event.
+    Path(&'a PathRecord<'a>),
+    /// An exec event without its header.
+    Exec(&'a ExecEvent<'a>),
+    /// A socket event without its header.
+    Socket(&'a SocketEvent<'a>),
+}
+
+impl Describe for Map<'_> {
+    fn describe<V: Visitor + ?Sized>(&self, v: &mut V) {
+        match *self {
+            Map::Event(x) => x.describe(v),
+            Map::Record(x) => x.describe(v),
+            Map::Fields(x) => x.describe(v),
+            Map::Path(x) => x.describe(v),
+            Map::Exec(x) => x.describe(v),
+            Map::Socket(x) => x.describe(v),
+        }
+    }
+}
+
+/// A list of the description.
+#[derive(Clone, Copy)]
+#[non_exhaustive]
+pub enum Seq<'a> {
+    /// Byte strings (argv, proctitle, keys).
+    Bytes(&'a [Cow<'a, [u8]>]),
+    /// PATH records.
+    Paths(&'a [PathRecord<'a>]),
+    /// The records of an event.
+    Records(&'a Records<'a>),
+    /// The keys of a `key` field.
+    Keys(&'a Keys<'a>),
+    /// The tokens without a key of a record body.
+    Tokens(&'a Fields<'a>),
+}
+
+impl Seq<'_> {
     /// Hands each item, in order, to `item`.
-    fn items(&self, item: &mut dyn FnMut(Node<'_>));
+    #[inline]
+    pub fn items(&self, mut item: impl FnMut(Node<'_>)) {
+        match *self {
+            Seq::Bytes(list) => list.iter().for_each(|b| item(Node::Bytes(b))),
+            Seq::Paths(list) => list.iter().for_each(|p| item(Node::Map(Map::Path(p)))),
+            Seq::Records(list) => list.iter().for_each(|r| item(Node::Map(Map::Record(&r)))),
+            Seq::Keys(keys) => keys.clone().for_each(|k| item(Node::Bytes(&k))),
+            Seq::Tokens(fields) => fields
+                .clone()
+                .filter(|f| f.key().is_empty())
+                .for_each(|f| item(Node::Bytes(f.raw()))),
+        }
+    }
 }
 
 /// The key of an entry.
@@ -194,28 +263,6 @@ impl fmt::Display for Key<'_> {
             write!(f, "@{nth}")?;
         }
         Ok(())
-    }
-}
-
-/// A list of byte strings (argv, keys, proctitle).
-pub(crate) struct ByteList<'s, T>(pub &'s [T]);
-
-impl<T: AsRef<[u8]>> Items for ByteList<'_, T> {
-    fn items(&self, item: &mut dyn FnMut(Node<'_>)) {
-        for b in self.0 {
-            item(Node::Bytes(b.as_ref()));
-        }
-    }
-}
-
-/// A list of objects.
-pub(crate) struct MapList<'s, T>(pub &'s [T]);
-
-impl<T: Describe> Items for MapList<'_, T> {
-    fn items(&self, item: &mut dyn FnMut(Node<'_>)) {
-        for m in self.0 {
-            item(Node::Map(m));
-        }
     }
 }
 

@@ -6,27 +6,39 @@ use std::fmt;
 
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
-use super::{Describe, Items, Key, Node};
+use super::{Describe, Key, Node, Seq, Visitor};
 use crate::event::{Event, EventBuf, ExecEvent, PathRecord, SocketEvent};
 use crate::record::{Record, RecordBuf};
 
 /// Serializes anything described as a map.
-pub(crate) struct AsMap<'d>(pub &'d dyn Describe);
+struct AsMap<'d, D: ?Sized>(&'d D);
 
-impl Serialize for AsMap<'_> {
+impl<D: Describe + ?Sized> Serialize for AsMap<'_, D> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
-        let mut err = None;
-        self.0.describe(&mut |k, v| {
-            if err.is_none() {
-                if let Err(e) = m.serialize_entry(&SerKey(k), &SerNode(v)) {
-                    err = Some(e);
-                }
-            }
-        });
-        match err {
+        let mut v = MapVisitor {
+            map: s.serialize_map(None)?,
+            err: None,
+        };
+        self.0.describe(&mut v);
+        match v.err {
             Some(e) => Err(e),
-            None => m.end(),
+            None => v.map.end(),
+        }
+    }
+}
+
+/// Feeds entries to a serde map; the first error stops the rest.
+struct MapVisitor<M: SerializeMap> {
+    map: M,
+    err: Option<M::Error>,
+}
+
+impl<M: SerializeMap> Visitor for MapVisitor<M> {
+    fn entry(&mut self, k: Key<'_>, v: Node<'_>) {
+        if self.err.is_none() {
+            if let Err(e) = self.map.serialize_entry(&SerKey(k), &SerNode(v)) {
+                self.err = Some(e);
+            }
         }
     }
 }
@@ -63,18 +75,18 @@ impl Serialize for SerNode<'_> {
                 }
             },
             Node::Seq(items) => SerSeq(items).serialize(s),
-            Node::Map(d) => AsMap(d).serialize(s),
+            Node::Map(m) => AsMap(&m).serialize(s),
         }
     }
 }
 
-struct SerSeq<'a>(&'a dyn Items);
+struct SerSeq<'a>(Seq<'a>);
 
 impl Serialize for SerSeq<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(None)?;
         let mut err = None;
-        self.0.items(&mut |v| {
+        self.0.items(|v| {
             if err.is_none() {
                 if let Err(e) = seq.serialize_element(&SerNode(v)) {
                     err = Some(e);

@@ -47,10 +47,14 @@
 //! average (hash lookups), and logarithmic in the missing ranges for a late
 //! first record.
 
+mod hash;
 mod nodes;
 mod serials;
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
+use std::hash::{Hash, Hasher};
+
+use hash::{KeyMap, KeySet};
 
 use nodes::{NodeRef, Nodes};
 use serials::RangeBudget;
@@ -137,11 +141,20 @@ pub struct Stats {
     pub nodes_forgotten: u64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Key {
     id: EventId,
     /// The node's unique id (0: no `node=`).
     node: u64,
+}
+
+impl Hash for Key {
+    /// Two words: time, and serial with node. (Equality stays exact; this
+    /// only spreads the keys.)
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        h.write_u64(self.id.time.as_millis());
+        h.write_u64(u64::from(self.id.serial) ^ self.node.rotate_left(32));
+    }
 }
 
 struct Slot {
@@ -180,9 +193,9 @@ pub struct Reassembler {
     cfg: ReassemblerConfig,
     slots: Vec<Option<Slot>>,
     free: Vec<usize>,
-    index: HashMap<Key, usize>,
+    index: KeyMap<Key, usize>,
     order: VecDeque<(usize, u64)>,
-    recent: HashSet<Key>,
+    recent: KeySet<Key>,
     recent_order: VecDeque<Key>,
     nodes: Nodes,
     ranges: RangeBudget,
@@ -218,9 +231,9 @@ impl Reassembler {
             cfg,
             slots: Vec::new(),
             free: Vec::new(),
-            index: HashMap::new(),
+            index: KeyMap::default(),
             order: VecDeque::new(),
-            recent: HashSet::new(),
+            recent: KeySet::default(),
             recent_order: VecDeque::new(),
             nodes: Nodes::new(cfg.max_nodes),
             ranges: RangeBudget {
