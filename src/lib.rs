@@ -53,7 +53,8 @@
 //! # Features
 //!
 //! - `netlink` (default, Linux only): the kernel's audit socket, status, rules.
-//! - `serde`: `Serialize` for events and records, in the shape of [`json`].
+//! - `serde`: `Serialize` for events and records, the same description as
+//!   the native JSON ([`output`]).
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 

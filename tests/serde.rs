@@ -67,3 +67,98 @@ fn typed_events_serialize_alone() {
     assert_eq!(v["exe"], "/bin/ls");
     assert!(v.get("kind").is_none(), "the header belongs to Event");
 }
+
+mod generated {
+    use auditstream::output::json::{write_event, JsonOptions};
+    use auditstream::source::log::LogEvents;
+    use proptest::prelude::*;
+
+    /// Bytes as a log writes them: hex (the kernel's encoded form) when they
+    /// hold anything but plain printable ASCII, quoted otherwise.
+    fn encoded(b: &[u8]) -> String {
+        if b.iter().all(|&c| c.is_ascii_graphic() && c != b'"') && !b.is_empty() {
+            format!("\"{}\"", String::from_utf8_lossy(b))
+        } else {
+            b.iter().map(|c| format!("{c:02X}")).collect()
+        }
+    }
+
+    fn bytes() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            "[a-z/._-]{0,12}".prop_map(String::into_bytes),
+            proptest::collection::vec(any::<u8>(), 0..12),
+        ]
+    }
+
+    /// A record body from one of the shapes events have.
+    fn record(serial: u32) -> impl Strategy<Value = String> {
+        let head = move |t: &str| format!("type={t} msg=audit(1.000:{serial}): ");
+        prop_oneof![
+            (0u32..3, bytes(), bytes()).prop_map(move |(sc, comm, exe)| {
+                let nr = [59, 42, 2][sc as usize];
+                format!(
+                    "{}arch=c000003e syscall={nr} success=no exit=-2 pid=7 uid=0 auid=4294967295 comm={} exe={} key=(null)",
+                    head("SYSCALL"),
+                    encoded(&comm),
+                    encoded(&exe)
+                )
+            }),
+            proptest::collection::vec(bytes(), 0..4).prop_map(move |args| {
+                let a: Vec<String> = args
+                    .iter()
+                    .enumerate()
+                    .map(|(i, x)| format!("a{i}={}", encoded(x)))
+                    .collect();
+                format!("{}argc={} {}", head("EXECVE"), args.len(), a.join(" "))
+            }),
+            proptest::collection::vec(any::<u8>(), 2..30).prop_map(move |s| {
+                format!("{}saddr={}", head("SOCKADDR"), encoded(&s).trim_matches('"'))
+            }),
+            (bytes(), "[a-z@%]{1,3}", 0usize..4).prop_map(move |(text, key, depth)| {
+                let mut body = format!("{key}=1 {key}=2 text={}", encoded(&text));
+                for _ in 0..depth {
+                    body = format!("msg='{body}'");
+                }
+                format!("{}pid=1 {body} avc: denied", head("USER"))
+            }),
+            bytes().prop_map(move |p| format!("{}cwd={}", head("CWD"), encoded(&p))),
+            Just(format!("{}proctitle=6C73", head("PROCTITLE"))),
+        ]
+    }
+
+    fn log() -> impl Strategy<Value = String> {
+        proptest::collection::vec((0u32..6, prop::option::of("[a-z]{1,4}")), 1..25)
+            .prop_flat_map(|ids| {
+                let recs: Vec<_> = ids
+                    .into_iter()
+                    .map(|(serial, node)| {
+                        record(serial).prop_map(move |r| match &node {
+                            Some(n) => format!("node={n} {r}"),
+                            None => r,
+                        })
+                    })
+                    .collect();
+                recs
+            })
+            .prop_map(|lines| lines.join("\n") + "\n")
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        #[test]
+        fn serde_equals_the_json_writer_on_generated_events(log in log()) {
+            let mut n = 0;
+            for ev in LogEvents::new(log.as_bytes()) {
+                let ev = ev.unwrap();
+                let event = ev.event();
+                let mut line = Vec::new();
+                write_event(&mut line, &event, JsonOptions::default());
+                let a: serde_json::Value = serde_json::from_slice(&line).unwrap();
+                prop_assert_eq!(&a, &serde_json::to_value(&event).unwrap());
+                prop_assert_eq!(&a, &serde_json::to_value(event.clone().into_owned()).unwrap());
+                n += 1;
+            }
+            prop_assert!(n > 0);
+        }
+    }
+}

@@ -6,10 +6,9 @@
 //! walk that description and never look at the events themselves:
 //!
 //! - [`json`]: the native JSON lines of `audit2json` and `audit-tail`;
-//! - `serde` (feature `serde`): `Serialize` for [`Event`](crate::event::Event),
-//!   [`EventBuf`](crate::event::EventBuf), [`ExecEvent`](crate::event::ExecEvent),
-//!   [`SocketEvent`](crate::event::SocketEvent), [`Record`](crate::Record) and
-//!   [`RecordBuf`](crate::RecordBuf), equal to the native JSON by construction.
+//! - `serde` (feature `serde`): `Serialize` for `Event`, `EventBuf`,
+//!   `ExecEvent`, `SocketEvent`, `PathRecord`, `Record` and `RecordBuf`,
+//!   equal to the native JSON by construction.
 //!
 //! # Shape
 //!

@@ -15,7 +15,7 @@ pub struct RecordType(pub u16);
 impl RecordType {
     /// A log line's `type=` name that names no type this crate knows (a newer
     /// kernel's or auditd's). The record keeps the name as written
-    /// ([`Record::type_name`](crate::Record::type_name)); 0 is no audit type.
+    /// ([`Record::unrecognized_type`](crate::Record::unrecognized_type)); 0 is no audit type.
     pub const UNRECOGNIZED: RecordType = RecordType(0);
     /// `USER` (1005): a message sent by `auditctl -m`.
     pub const USER: RecordType = RecordType(1005);
