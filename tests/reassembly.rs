@@ -91,12 +91,59 @@ fn eoe_less_events_time_out_in_event_time() {
     push(&mut re, &line("USER", 12_000, 3, "pid=1 msg='y'"));
     let evs = drain(&mut re);
     assert_eq!(serials(&evs), vec![1, 3]);
-    assert!(!evs[0].flags().incomplete);
+    // flagged: it timed out, and it lacks the PROCTITLE the kernel always
+    // writes (loss that took no serial)
+    assert!(evs[0].flags().timed_out);
+    assert!(evs[0].flags().incomplete);
     assert_eq!(re.stats().timed_out, 1);
+    assert_eq!(re.stats().missing_records, 1);
     // finish() flushes what is left.
     push(&mut re, &syscall(20_000, 4));
     re.finish();
     assert_eq!(serials(&drain(&mut re)), vec![4]);
+}
+
+#[test]
+fn events_missing_kernel_records_are_incomplete() {
+    let exec = |serial: u32, success: &str, items: u32| {
+        line(
+            "SYSCALL",
+            1000,
+            serial,
+            &format!(
+                "arch=c000003e syscall=59 success={success} exit=0 items={items} pid=1 comm=\"x\" exe=\"/bin/x\" key=(null)"
+            ),
+        )
+    };
+    let mut re = Reassembler::default();
+    // complete: EXECVE, both PATHs, PROCTITLE
+    push(&mut re, &exec(1, "yes", 2));
+    push(&mut re, &line("EXECVE", 1000, 1, "argc=1 a0=\"x\""));
+    push(&mut re, &line("PATH", 1000, 1, "item=0 name=\"/bin/x\""));
+    push(&mut re, &line("PATH", 1000, 1, "item=1 name=\"/lib/ld\""));
+    push(&mut re, &line("PROCTITLE", 1000, 1, "proctitle=\"x\""));
+    // a successful exec without EXECVE, completed by EOE
+    push(&mut re, &exec(2, "yes", 0));
+    push(&mut re, &line("EOE", 1000, 2, ""));
+    // fewer PATHs than items=, completed at the end of input
+    push(&mut re, &exec(3, "no", 2));
+    push(&mut re, &line("PATH", 1000, 3, "item=0 name=\"/x\""));
+    // a failed exec has no EXECVE: complete with its PATH
+    push(&mut re, &exec(4, "no", 1));
+    push(&mut re, &line("PATH", 1000, 4, "item=0 name=\"/x\""));
+    push(&mut re, &line("EOE", 1000, 4, ""));
+    re.finish();
+    let evs = drain(&mut re);
+    let incomplete: Vec<(u32, bool)> = evs
+        .iter()
+        .map(|e| (e.id().serial, e.flags().incomplete))
+        .collect();
+    // 4 lacks its PROCTITLE too (EOE completed it): incomplete as well
+    assert_eq!(
+        incomplete,
+        vec![(1, false), (2, true), (4, true), (3, true)]
+    );
+    assert_eq!(re.stats().missing_records, 3);
 }
 
 #[test]

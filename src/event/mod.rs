@@ -32,6 +32,10 @@ pub struct EventFlags {
     /// A record that arrived after its event had been emitted: a fragment,
     /// not joined to anything.
     pub late: bool,
+    /// Completed because no record came for the reassembler's timeout (of
+    /// event time in files, of wall time live or when a stream is idle),
+    /// not by its last record.
+    pub timed_out: bool,
 }
 
 /// Where a loss was seen.
@@ -255,6 +259,37 @@ impl EventBuf {
     /// Marks the event as a late fragment.
     pub(crate) fn set_late(&mut self) {
         self.flags.late = true;
+    }
+
+    /// Marks the event as completed by its timeout.
+    pub(crate) fn set_timed_out(&mut self) {
+        self.flags.timed_out = true;
+    }
+
+    /// Whether a syscall event lacks records the kernel always writes for
+    /// it: its PROCTITLE (written last), the EXECVE of a successful exec, or
+    /// one PATH record per `items=`. (Loss that took no serial: the kernel
+    /// drops records for a full backlog before they take one.)
+    pub(crate) fn lacks_kernel_records(&self) -> bool {
+        let (mut syscall, mut proctitle, mut execve, mut paths) = (None, false, false, 0u32);
+        for s in &self.recs {
+            match s.rtype {
+                RecordType::SYSCALL => syscall = Some(s),
+                RecordType::PROCTITLE => proctitle = true,
+                RecordType::EXECVE => execve = true,
+                RecordType::PATH => paths += 1,
+                _ => {}
+            }
+        }
+        let Some(sc) = syscall else {
+            return false;
+        };
+        if !proctitle {
+            return true;
+        }
+        let sc = Syscall::from_record(&Record::from_spans(&self.data, sc));
+        let exec_ok = sc.success == Some(true) && sc.class() == SyscallClass::Exec;
+        (exec_ok && !execve) || sc.items.is_some_and(|n| paths < n)
     }
 
     /// The event's time and serial.

@@ -55,6 +55,9 @@ impl Describe for Event<'_> {
         if self.flags.late {
             v.entry(Key::Name("late"), Node::Bool(true));
         }
+        if self.flags.timed_out {
+            v.entry(Key::Name("timed_out"), Node::Bool(true));
+        }
         match &self.kind {
             EventKind::Exec(x) => x.describe(v),
             EventKind::Socket(s) => s.describe(v),

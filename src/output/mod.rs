@@ -21,7 +21,8 @@
 //! `op`, `family` (`unix`, `inet`, `inet6`, `netlink` or the number), `addr`,
 //! `port` and `path` (an abstract unix name is `@` and the name, as `ss` shows
 //! it); other adds `records`; lost adds `source` and `count`. `incomplete`,
-//! `late` and `argv_complete` appear only when they say something is missing.
+//! `late`, `timed_out` and `argv_complete` appear only when they say
+//! something is missing.
 //!
 //! **Records** carry `type`, `node`, `time`, `serial` and `fields`: an object
 //! of decoded values (`(null)`, `?` and unset ids are null, `msg='...'` a

@@ -124,8 +124,14 @@ pub struct Stats {
     pub evicted: u64,
     /// Of those, cut at `max_event_records` or `max_event_bytes`.
     pub cut: u64,
-    /// Events completed by the timeout.
+    /// Events completed by the timeout (event time, wall time live, or an
+    /// idle stream).
     pub timed_out: u64,
+    /// Syscall events completed (by timeout, EOE or the end of input)
+    /// without records the kernel always writes for them (PROCTITLE, the
+    /// EXECVE of a successful exec, a PATH per `items=`): loss that took no
+    /// serial. Flagged incomplete, and counted in `incomplete` too.
+    pub missing_records: u64,
     /// Late fragments.
     pub late: u64,
     /// Serials confirmed missing.
@@ -165,6 +171,23 @@ struct Slot {
     gen: u64,
 }
 
+/// Why an event left the reassembler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Done {
+    /// Its PROCTITLE: the kernel writes it last.
+    Proctitle,
+    /// Its EOE.
+    Eoe,
+    /// No record for the timeout.
+    TimedOut,
+    /// The window or byte budget was full.
+    Evicted,
+    /// It reached the size limits.
+    Cut,
+    /// End of input.
+    Finished,
+}
+
 /// Buffers kept for reuse: at most this many ...
 const POOL_BUFFERS: usize = 64;
 /// ... of at most this many bytes each.
@@ -201,6 +224,10 @@ pub struct Reassembler {
     ranges: RangeBudget,
     in_flight_bytes: usize,
     ready: VecDeque<EventBuf>,
+    /// Keys of events completed before their last record (evicted, cut,
+    /// timed out): a later record of theirs is a late fragment, and a
+    /// checkpoint keeps them.
+    early: VecDeque<Key>,
     pool: Vec<EventBuf>,
     gen: u64,
     stats: Stats,
@@ -242,6 +269,7 @@ impl Reassembler {
             },
             in_flight_bytes: 0,
             ready: VecDeque::new(),
+            early: VecDeque::new(),
             pool: Vec::new(),
             gen: 0,
             stats: Stats::default(),
@@ -289,7 +317,7 @@ impl Reassembler {
         };
         if let Some(&slot) = self.index.get(&key) {
             if t == RecordType::EOE {
-                self.complete(slot, false);
+                self.complete(slot, Done::Eoe);
                 return;
             }
             let s = self.slots[slot].as_mut().expect("indexed slot is live");
@@ -298,10 +326,9 @@ impl Reassembler {
             let full = s.ev.len() >= self.cfg.max_event_records
                 || s.ev.bytes() >= self.cfg.max_event_bytes;
             if full {
-                self.stats.cut += 1;
-                self.complete(slot, true);
+                self.complete(slot, Done::Cut);
             } else if t == RecordType::PROCTITLE {
-                self.complete(slot, false);
+                self.complete(slot, Done::Proctitle);
             }
             self.within_bytes();
             return;
@@ -360,14 +387,12 @@ impl Reassembler {
         if self.order.len() > 2 * self.cfg.max_in_flight + 64 {
             self.compact_order();
         }
-        if t == RecordType::PROCTITLE
-            || self.slots[i].as_ref().is_some_and(|s| {
-                s.ev.bytes() >= self.cfg.max_event_bytes || s.ev.len() >= self.cfg.max_event_records
-            })
-        {
-            let cut = t != RecordType::PROCTITLE;
-            self.stats.cut += u64::from(cut);
-            self.complete(i, cut);
+        if t == RecordType::PROCTITLE {
+            self.complete(i, Done::Proctitle);
+        } else if self.slots[i].as_ref().is_some_and(|s| {
+            s.ev.bytes() >= self.cfg.max_event_bytes || s.ev.len() >= self.cfg.max_event_records
+        }) {
+            self.complete(i, Done::Cut);
         }
         self.within_bytes();
     }
@@ -428,13 +453,25 @@ impl Reassembler {
         self.expire(now_ms);
     }
 
+    /// Completes every event in flight as timed out: a streamed input has
+    /// been idle for the timeout of wall time, so none of them got a record
+    /// for that long.
+    pub fn flush_idle(&mut self) {
+        while let Some((slot, gen)) = self.order.pop_front() {
+            if self.live(slot, gen) {
+                self.stats.timed_out += 1;
+                self.complete(slot, Done::TimedOut);
+            }
+        }
+    }
+
     /// End of input: completes every event in flight, oldest first, and
     /// confirms missing serials as lost (one loss event per node that has
     /// any, the stream without `node=` first, then by name).
     pub fn finish(&mut self) {
         while let Some((slot, gen)) = self.order.pop_front() {
             if self.live(slot, gen) {
-                self.complete(slot, false);
+                self.complete(slot, Done::Finished);
             }
         }
         for (name, named, lost) in self.nodes.drain_sorted(&mut self.ranges) {
@@ -488,7 +525,7 @@ impl Reassembler {
             }
             self.order.pop_front();
             self.stats.timed_out += 1;
-            self.complete(slot, false);
+            self.complete(slot, Done::TimedOut);
         }
     }
 
@@ -502,8 +539,7 @@ impl Reassembler {
     fn evict_oldest(&mut self) {
         while let Some((slot, gen)) = self.order.pop_front() {
             if self.live(slot, gen) {
-                self.stats.evicted += 1;
-                self.complete(slot, true);
+                self.complete(slot, Done::Evicted);
                 return;
             }
         }
@@ -515,7 +551,7 @@ impl Reassembler {
             .retain(|&(i, g)| matches!(&slots[i], Some(s) if s.gen == g));
     }
 
-    fn complete(&mut self, slot: usize, incomplete: bool) {
+    fn complete(&mut self, slot: usize, done: Done) {
         let s = self.slots[slot].take().expect("completing a live slot");
         self.free.push(slot);
         self.index.remove(&s.key);
@@ -523,7 +559,34 @@ impl Reassembler {
         self.nodes.get(s.node).in_flight -= 1;
         self.remember(s.key);
         let mut ev = s.ev;
-        if incomplete || ev.lacks_syscall() {
+        let mut incomplete = ev.lacks_syscall();
+        match done {
+            Done::Proctitle => {}
+            Done::Evicted => {
+                self.stats.evicted += 1;
+                incomplete = true;
+            }
+            Done::Cut => {
+                self.stats.cut += 1;
+                incomplete = true;
+            }
+            Done::TimedOut | Done::Eoe | Done::Finished => {
+                if done == Done::TimedOut {
+                    ev.set_timed_out();
+                }
+                if ev.lacks_kernel_records() {
+                    self.stats.missing_records += 1;
+                    incomplete = true;
+                }
+            }
+        }
+        if matches!(done, Done::Evicted | Done::Cut | Done::TimedOut) {
+            self.early.push_back(s.key);
+            if self.early.len() > self.cfg.late_memory {
+                self.early.pop_front();
+            }
+        }
+        if incomplete {
             ev.set_incomplete();
         }
         self.emit(ev);
