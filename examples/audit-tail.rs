@@ -1,13 +1,15 @@
 //! audit-tail: live kernel audit events as JSON lines.
 //!
 //! ```text
-//! audit-tail [--read-only] [--hex-bytes] [--no-rules] [--backlog-limit N]
+//! audit-tail [--read-only [--rules]] [--hex-bytes] [--no-rules] [--backlog-limit N]
 //! ```
 //!
 //! Opens the kernel's audit netlink socket as the audit daemon (default; fails
-//! when auditd or another daemon holds it) or as a read-only listener
-//! (`--read-only`, beside auditd), installs the exec and network rules
-//! (`Rule::standard_set`, unless `--no-rules`), enables audit, and prints
+//! when auditd or another daemon holds it), installs the exec and network
+//! rules (`Rule::standard_set`, unless `--no-rules`) and enables audit; or as
+//! a read-only listener (`--read-only`, beside auditd), which changes nothing
+//! in the kernel unless `--rules` asks for the same rules and enabling. It
+//! prints
 //! every event as one JSON object per line on stdout, in the audit2json format
 //! (`--hex-bytes`: byte strings as hex), until SIGINT or SIGTERM. Then it
 //! drains what is queued, restores the kernel as it found it (rules deleted,
@@ -23,12 +25,11 @@ mod tail {
 
     use auditstream::event::EventBuf;
     use auditstream::output::json::{write_event, JsonOptions};
-    use auditstream::source::netlink::{
-        AuditSocket, LiveConfig, LiveEvents, LiveStats, Mode, NetlinkError,
-    };
+    use auditstream::source::netlink::{AuditSocket, LiveConfig, LiveEvents, Mode, NetlinkError};
+    use auditstream::source::SourceStats;
 
     const USAGE: &str =
-        "usage: audit-tail [--read-only] [--hex-bytes] [--no-rules] [--backlog-limit N]";
+        "usage: audit-tail [--read-only [--rules]] [--hex-bytes] [--no-rules] [--backlog-limit N]";
 
     /// Consecutive receive errors after which the loop gives up.
     const MAX_ERRORS: u32 = 10;
@@ -57,22 +58,40 @@ mod tail {
     }
 
     fn parse_args() -> Result<Opts, String> {
-        let mut cfg = LiveConfig::new(Mode::Daemon);
         let mut json = JsonOptions::default();
+        let (mut read_only, mut rules, mut no_rules, mut backlog) = (false, false, false, None);
         let mut args = std::env::args().skip(1);
         while let Some(a) = args.next() {
             match a.as_str() {
-                "--read-only" => cfg.mode = Mode::ReadOnly,
+                "--read-only" => read_only = true,
                 "--hex-bytes" => json.hex_bytes = true,
-                "--no-rules" => cfg.rules.clear(),
+                "--rules" => rules = true,
+                "--no-rules" => no_rules = true,
                 "--backlog-limit" => {
                     let n = args.next().and_then(|v| v.parse().ok());
-                    cfg.backlog_limit = Some(n.ok_or("--backlog-limit needs a number")?);
+                    backlog = Some(n.ok_or("--backlog-limit needs a number")?);
                 }
                 "-h" | "--help" => return Err(String::new()),
                 other => return Err(format!("unknown argument {other:?}")),
             }
         }
+        if rules && no_rules {
+            return Err("--rules and --no-rules contradict each other".into());
+        }
+        // read-only changes nothing in the kernel unless asked (--rules);
+        // the daemon adds the standard rules unless asked not to
+        let mut cfg = LiveConfig::new(if read_only {
+            Mode::ReadOnly
+        } else {
+            Mode::Daemon
+        });
+        if rules {
+            cfg = cfg.with_standard_rules();
+        }
+        if no_rules {
+            cfg.rules.clear();
+        }
+        cfg.backlog_limit = backlog;
         Ok(Opts { cfg, json })
     }
 
@@ -83,8 +102,9 @@ mod tail {
         out.write_all(line).is_ok()
     }
 
-    fn summary(stats: &LiveStats) {
-        if let Some(st) = stats.status {
+    fn summary(stats: &SourceStats) {
+        let live = stats.live.unwrap_or_default();
+        if let Some(st) = live.status {
             eprintln!(
                 "audit-tail: kernel: enabled {} pid {} backlog {}/{} lost {} backlog_wait_time_actual {:?}",
                 st.enabled,
@@ -96,7 +116,7 @@ mod tail {
             );
         }
         let e = &stats.events;
-        let s = &stats.socket;
+        let s = &live.socket;
         eprintln!(
             "audit-tail: {} records, {} events ({} incomplete, {} timed out, {} late), \
              loss: kernel {}, socket {} (overruns {}, truncated {}, queue dropped {}), \
@@ -106,15 +126,15 @@ mod tail {
             e.incomplete,
             e.timed_out,
             e.late,
-            stats.kernel_lost,
-            stats.socket_lost,
+            live.kernel_lost,
+            live.socket_lost,
             s.overruns,
             s.truncated,
             s.queue_dropped,
             e.gap_serials,
             stats.parse_errors,
-            stats.not_records,
-            stats.errors
+            live.not_records,
+            stats.io_errors
         );
     }
 
@@ -187,6 +207,7 @@ mod tail {
             write_ok = out.flush().is_ok();
         }
         drop(out);
+        // everything was drained above: close only restores the kernel
         let restored = live.close();
         if let Err(e) = &restored {
             eprintln!("audit-tail: restoring the kernel: {e}");

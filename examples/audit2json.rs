@@ -218,7 +218,7 @@ fn events<I: RecordInput>(
             Err(e) => sum.reject(&e.to_string()),
         }
     }
-    sum.stats = *events.stats();
+    sum.stats = events.stats().events;
     sum.records = sum.stats.records;
     sum.bytes = events.bytes_read();
     res

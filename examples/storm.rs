@@ -181,9 +181,8 @@ fn run_auditstream(o: &Opts) -> Outcome {
     counter.join().expect("counter thread");
     let spawned = spawned.load(std::sync::atomic::Ordering::Relaxed);
     let mut drained = 0;
-    let stats_before_close = live.stats();
-    let closing = live.close().expect("close and restore");
-    for ev in &closing {
+    let closed = live.close().expect("close and restore");
+    for ev in &closed.events {
         drained += 1;
         if let EventKind::Exec(e) = ev.event().kind {
             if e.argv
@@ -194,7 +193,7 @@ fn run_auditstream(o: &Opts) -> Outcome {
             }
         }
     }
-    let stats = stats_before_close;
+    let stats = closed.stats;
     let (u, sy) = cpu_split(me);
     eprintln!(
         "auditstream: {drained} events drained at close; utime {u:.2} s stime {sy:.2} s; {stats:?}"
@@ -202,8 +201,9 @@ fn run_auditstream(o: &Opts) -> Outcome {
     out.secs = (last_seen - t0).as_secs_f64().max(o.seconds);
     out.cpu_secs = cpu_of(me) - cpu0;
     out.spawned = spawned;
-    out.kernel_lost = stats.kernel_lost;
-    out.overruns = stats.socket.overruns;
+    let live = stats.live.expect("live counters");
+    out.kernel_lost = live.kernel_lost;
+    out.overruns = live.socket.overruns;
     out
 }
 

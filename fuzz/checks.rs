@@ -174,7 +174,7 @@ fn run_events<I: RecordInput>(mut events: Events<I>, input_len: usize) {
         // every item of input gives at most a few events and errors
         assert!(n <= 4 * input_len + 16, "the stream does not end");
     }
-    let st = *events.stats();
+    let st = events.stats().events;
     assert!(st.incomplete <= st.events);
     assert!(st.evicted + st.cut <= st.incomplete);
     assert!(events.bytes_read() <= input_len as u64);

@@ -1,9 +1,14 @@
-//! Errors of the record parser.
+//! Errors: the crate's one [`Error`], and the record parser's [`ParseError`].
 //!
 //! A [`ParseError`] says what was wrong ([`ErrorKind`]) and where (`offset`, in
 //! bytes from the start of the line or datagram that was handed to the parser).
 //! It never copies the input: the caller still has the bytes and decides what to
 //! keep (the readers in [`crate::source`] hand them back next to the error).
+//!
+//! [`Error`] is what every event source returns: a record that did not parse,
+//! an I/O error, a netlink error, a bad checkpoint. Lower layers' errors
+//! convert with `From`; [`Error::is_transient`] tells an error worth retrying
+//! from one that is not.
 
 use std::fmt;
 
@@ -90,7 +95,11 @@ impl ParseError {
     }
 }
 
-/// Any error of the crate's readers: a bad record, or the input failed.
+/// Any error of the crate's event sources.
+///
+/// After an error a source goes on where it can (see each source): a record
+/// that did not parse is skipped, a transient error can be retried by
+/// calling again, and a source that cannot go on ends (`None`).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -113,4 +122,26 @@ pub enum Error {
     /// Reading the input failed.
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    /// The kernel's audit socket or a control request failed.
+    #[cfg(all(feature = "netlink", target_os = "linux"))]
+    #[error(transparent)]
+    Netlink(#[from] crate::source::netlink::NetlinkError),
+    /// A checkpoint could not be used.
+    #[error(transparent)]
+    Checkpoint(#[from] crate::source::CheckpointError),
+}
+
+impl Error {
+    /// Whether trying again may succeed: an interrupted or timed-out read, a
+    /// socket overrun, a control request without an answer. A record that
+    /// did not parse, a missing file, a bad checkpoint or a refused
+    /// permission are not transient.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::Parse { .. } | Error::Checkpoint(_) => false,
+            Error::Io(e) => crate::source::is_transient(e),
+            #[cfg(all(feature = "netlink", target_os = "linux"))]
+            Error::Netlink(e) => e.is_transient(),
+        }
+    }
 }

@@ -9,11 +9,14 @@
 //! and per connect/bind/accept ([`event::SocketEvent`]), every other event
 //! whole, with loss counted and surfaced in the stream.
 //!
+//! Every source of events has one shape ([`EventSource`]): a lending
+//! `next_event()`, an owned `Iterator` of [`EventBuf`]s, `stats()` and a
+//! draining `close()`. [`EventBuf::event`] builds the structured [`Event`].
+//!
 //! # From a log file
 //!
 //! ```
-//! use auditstream::event::EventKind;
-//! use auditstream::source::log::LogEvents;
+//! use auditstream::{EventKind, LogEvents};
 //!
 //! let log = std::fs::File::open("testdata/audit-raw.log")?;
 //! let mut events = LogEvents::new(std::io::BufReader::with_capacity(1 << 20, log));
@@ -28,24 +31,41 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # Following audit.log as auditd writes and rotates it
+//!
+//! ```no_run
+//! use auditstream::{FollowConfig, FollowEvents};
+//!
+//! let mut events = FollowEvents::open("/var/log/audit/audit.log", FollowConfig::default())?;
+//! while let Some(ev) = events.next_event() {
+//!     println!("{:?}", ev?.event());
+//! }
+//! // a checkpoint resumes a new process exactly where this one stood
+//! events.checkpoint().save("/var/lib/agent/audit.checkpoint".as_ref())?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # From the kernel (feature `netlink`, Linux, root)
 //!
 //! ```no_run
 //! # #[cfg(all(feature = "netlink", target_os = "linux"))]
-//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use auditstream::source::netlink::{AuditSession, Mode, Received, Rule};
-//! use auditstream::Record;
+//! # fn main() -> Result<(), auditstream::Error> {
+//! use auditstream::{EventKind, EventSource, LiveConfig, LiveEvents, Mode};
 //!
-//! // Register as the audit daemon; everything changed is restored on close.
-//! let mut session = AuditSession::open(Mode::Daemon)?;
-//! session.add_rules(&Rule::standard_set())?;
-//! session.set_enabled(true)?;
-//! let mut buf = auditstream::source::netlink::recv_buffer();
-//! if let Received::Datagram(n) = session.recv(&mut buf)? {
-//!     let rec = Record::parse_netlink(&buf[..n])?;
-//!     println!("{rec}");
+//! // Register as the audit daemon with the exec and network rules; the
+//! // kernel is restored as found on close (or drop).
+//! let mut live = LiveEvents::with_config(LiveConfig::new(Mode::Daemon))?;
+//! let stop = live.stop_handle(); // set it from a signal handler to end
+//! while let Some(ev) = live.next_event() {
+//!     match ev?.event().kind {
+//!         EventKind::Exec(e) => println!("{:?} ran {:?}", e.syscall.pid, e.argv),
+//!         EventKind::Lost(l) => eprintln!("lost {} ({})", l.count, l.source),
+//!         _ => {}
+//!     }
+//! #   stop.store(true, std::sync::atomic::Ordering::Relaxed);
 //! }
-//! session.close()?;
+//! let closed = live.close()?; // drains, restores the kernel
+//! eprintln!("{:?}", closed.stats);
 //! # Ok(()) }
 //! # #[cfg(not(all(feature = "netlink", target_os = "linux")))] fn main() {}
 //! ```
@@ -54,7 +74,7 @@
 //!
 //! - `netlink` (default, Linux only): the kernel's audit socket, status, rules.
 //! - `serde`: `Serialize` for events and records, the same description as
-//!   the native JSON ([`output`]).
+//!   the native JSON ([`output`]), and for checkpoints.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -66,8 +86,17 @@ pub mod output;
 pub mod reassemble;
 pub mod record;
 pub mod source;
+#[cfg(unix)]
+mod sys;
 pub mod tables;
 
 pub use bytes::BStr;
 pub use error::{Error, ErrorKind, ParseError};
+pub use event::{Event, EventBuf, EventKind};
 pub use record::{EventId, Field, Fields, Record, RecordBuf, RecordType, Timestamp, Value};
+#[cfg(all(feature = "netlink", target_os = "linux"))]
+pub use source::netlink::{LiveConfig, LiveEvents, Mode};
+pub use source::{
+    CaptureEvents, Checkpoint, Closed, EventSource, FollowConfig, FollowEvents, LogEvents,
+    SourceStats, StreamConfig, StreamEvents,
+};

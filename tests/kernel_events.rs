@@ -350,10 +350,12 @@ fn run_and_check(mut live: LiveEvents, w: Workload, net_in_child: bool) {
     done.store(true, Ordering::Relaxed);
     watchdog.join().unwrap();
     worker.join().expect("the workload");
-    let stats = live.stats();
-    for ev in live.close().expect("close restores the kernel") {
-        seen.see(&w, &ev);
+    let closed = live.close().expect("close restores the kernel");
+    for ev in &closed.events {
+        seen.see(&w, ev);
     }
+    let stats = closed.stats;
+    let kernel = stats.live.expect("live counters");
     let net_pid = net_pid.load(Ordering::SeqCst);
     eprintln!(
         "{}: all seen: {} after {read:?} ({} events read, {} records); {stats:?}",
@@ -364,8 +366,8 @@ fn run_and_check(mut live: LiveEvents, w: Workload, net_in_child: bool) {
     );
     assert!(errors.is_empty(), "receive errors: {errors:?}");
     seen.check(net_pid);
-    assert_eq!(stats.kernel_lost, 0);
-    assert_eq!(stats.socket_lost, 0);
+    assert_eq!(kernel.kernel_lost, 0);
+    assert_eq!(kernel.socket_lost, 0);
     assert_eq!(stats.parse_errors, 0);
 }
 
@@ -393,9 +395,9 @@ fn read_only_with_separate_control(mode: &str) {
     // kernel's acks from being dropped behind unread records.
     let mut control = AuditSession::open(Mode::ReadOnly).unwrap();
     control.socket_mut().set_receive_buffer(32 << 20).unwrap();
-    let mut cfg = LiveConfig::new(Mode::ReadOnly);
-    cfg.rules.clear();
-    cfg.enable = false;
+    // (read-only mode changes nothing in the kernel by default)
+    let cfg = LiveConfig::new(Mode::ReadOnly);
+    assert!(cfg.rules.is_empty() && !cfg.enable);
     let live = LiveEvents::with_config(cfg).unwrap();
     control.set_backlog_limit(BACKLOG_LIMIT).unwrap();
     control.add_rules(&Rule::standard_set()).unwrap();
@@ -447,7 +449,7 @@ fn kernel_lost_counter_becomes_loss_events() {
     cfg.lost_poll_interval = Duration::from_millis(100);
     let mut live = LiveEvents::with_config(cfg).unwrap();
     live.session_mut().set_backlog_wait_time(0).unwrap();
-    let before = live.stats().status.unwrap().lost;
+    let before = live.stats().live.unwrap().status.unwrap().lost;
     for n in 0..50 {
         let st = Command::new("/bin/true")
             .arg(format!("auditstream-lost-{n}"))
@@ -474,8 +476,8 @@ fn kernel_lost_counter_becomes_loss_events() {
         count(ev.unwrap());
     }
     watchdog.join().unwrap();
-    for ev in live.close().unwrap() {
-        count(&ev);
+    for ev in &live.close().unwrap().events {
+        count(ev);
     }
     // records of other processes may be lost too until the backlog limit is
     // restored: the counter read after the burst and after closing bound it

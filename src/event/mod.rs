@@ -50,15 +50,19 @@ pub enum LossSource {
     /// Serials missing from the stream (a hint: the kernel drops whole events
     /// before they take a serial).
     Gap,
+    /// Events a consumer-side queue dropped because it was full (the async
+    /// streams' drop policy).
+    Consumer,
 }
 
 impl LossSource {
-    /// `kernel`, `socket` or `gap`.
+    /// `kernel`, `socket`, `gap` or `consumer`.
     pub fn name(self) -> &'static str {
         match self {
             LossSource::Kernel => "kernel",
             LossSource::Socket => "socket",
             LossSource::Gap => "gap",
+            LossSource::Consumer => "consumer",
         }
     }
 }
@@ -75,7 +79,8 @@ impl fmt::Display for LossSource {
 pub struct LostEvent {
     /// Where the loss was seen.
     pub source: LossSource,
-    /// How many: records (kernel), overruns (socket), or serials (gap).
+    /// How many: records (kernel), overruns (socket), serials (gap), or
+    /// events (consumer).
     pub count: u64,
 }
 
@@ -220,6 +225,27 @@ impl EventBuf {
         ev.data.extend_from_slice(node);
         ev.node = Some((0, node.len()));
         ev
+    }
+
+    /// An event rebuilt from its saved parts (a checkpoint): the raw log
+    /// lines of its records, or a loss. `None` if a line does not parse.
+    pub(crate) fn from_saved(
+        id: EventId,
+        node: Option<&[u8]>,
+        flags: EventFlags,
+        lost: Option<LostEvent>,
+        lines: &[Vec<u8>],
+    ) -> Option<EventBuf> {
+        let mut ev = match (lost, node) {
+            (Some(l), Some(n)) => EventBuf::lost_on(l.source, l.count, id, n),
+            (Some(l), None) => EventBuf::lost(l.source, l.count, id),
+            (None, _) => EventBuf::empty(),
+        };
+        for l in lines {
+            ev.push_record(&Record::parse_line(l).ok()?);
+        }
+        ev.flags = flags;
+        Some(ev)
     }
 
     pub(crate) fn clear(&mut self) {

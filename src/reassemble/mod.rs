@@ -61,6 +61,7 @@ use serials::RangeBudget;
 
 use crate::event::{EventBuf, LossSource};
 use crate::record::{EventId, Record, RecordType};
+use crate::source::{SavedEvent, SavedKey, SavedSerials};
 
 /// Limits and timeouts of a [`Reassembler`] (see the [module
 /// documentation](self) for what happens at each limit).
@@ -485,6 +486,109 @@ impl Reassembler {
                 });
             }
         }
+    }
+
+    /// What a checkpoint keeps: the events not yet popped (complete ones,
+    /// then those in flight, oldest first), the keys of events completed
+    /// before their last record, and the serial counts.
+    pub(crate) fn save(&self) -> (Vec<SavedEvent>, Vec<SavedKey>, Vec<SavedSerials>) {
+        let saved = |ev: &EventBuf, in_flight| SavedEvent {
+            in_flight,
+            id: ev.id(),
+            node: ev.node().map(<[u8]>::to_vec),
+            flags: ev.flags(),
+            lost: ev.lost_event(),
+            records: ev.records().map(|r| r.raw().to_vec()).collect(),
+        };
+        let mut events: Vec<SavedEvent> = self.ready.iter().map(|e| saved(e, None)).collect();
+        for &(slot, gen) in &self.order {
+            if let Some(s) = self.slots[slot].as_ref().filter(|s| s.gen == gen) {
+                events.push(saved(&s.ev, Some(s.start)));
+            }
+        }
+        let early = self
+            .early
+            .iter()
+            .filter(|k| self.recent.contains(k))
+            .filter_map(|k| {
+                let node = self.nodes.name_of(k.node)?;
+                Some(SavedKey {
+                    node: node.map(<[u8]>::to_vec),
+                    id: k.id,
+                })
+            })
+            .collect();
+        let serials = self
+            .nodes
+            .all()
+            .filter_map(|(name, n)| {
+                let (max, max_time, missing) = n.serials.save()?;
+                Some(SavedSerials {
+                    node: name.map(<[u8]>::to_vec),
+                    max,
+                    max_time,
+                    missing,
+                })
+            })
+            .collect();
+        (events, early, serials)
+    }
+
+    /// Takes back what [`save`](Self::save) kept (into a new reassembler);
+    /// `false` if a saved record does not parse.
+    pub(crate) fn restore(
+        &mut self,
+        events: &[SavedEvent],
+        early: &[SavedKey],
+        serials: &[SavedSerials],
+    ) -> bool {
+        for s in serials {
+            let node = self.find_node(s.node.as_deref());
+            let n = self.nodes.get(node);
+            n.serials
+                .restore(s.max, s.max_time, &s.missing, &mut self.ranges);
+        }
+        for k in early {
+            let node = self.find_node(k.node.as_deref());
+            let key = Key {
+                id: k.id,
+                node: self.nodes.get(node).uid,
+            };
+            self.remember(key);
+            self.early.push_back(key);
+        }
+        for e in events {
+            let Some(ev) =
+                EventBuf::from_saved(e.id, e.node.as_deref(), e.flags, e.lost, &e.records)
+            else {
+                return false;
+            };
+            let Some(start) = e.in_flight else {
+                self.ready.push_back(ev);
+                continue;
+            };
+            let node = self.find_node(ev.node());
+            let key = Key {
+                id: ev.id(),
+                node: self.nodes.get(node).uid,
+            };
+            if self.index.contains_key(&key) || ev.is_empty() {
+                return false;
+            }
+            self.in_flight_bytes += ev.bytes();
+            self.nodes.get(node).in_flight += 1;
+            self.gen += 1;
+            self.slots.push(Some(Slot {
+                ev,
+                key,
+                node,
+                start,
+                gen: self.gen,
+            }));
+            self.index.insert(key, self.slots.len() - 1);
+            self.order.push_back((self.slots.len() - 1, self.gen));
+        }
+        true
     }
 
     /// Whether complete events are waiting for [`Reassembler::pop`].

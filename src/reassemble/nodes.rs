@@ -143,6 +143,25 @@ impl Nodes {
         out
     }
 
+    /// The name of the node with this uid: `Some(None)` for the stream
+    /// without `node=`, `None` if it was forgotten.
+    pub fn name_of(&self, uid: u64) -> Option<Option<&[u8]>> {
+        if uid == 0 {
+            return Some(None);
+        }
+        self.slots
+            .iter()
+            .flatten()
+            .find(|n| n.uid == uid)
+            .map(|n| Some(&n.name[..]))
+    }
+
+    /// Every node with its name (`None`: no `node=`).
+    pub fn all(&self) -> impl Iterator<Item = (Option<&[u8]>, &Node)> {
+        std::iter::once((None, &self.local))
+            .chain(self.slots.iter().flatten().map(|n| (Some(&n.name[..]), n)))
+    }
+
     /// Named nodes tracked now.
     pub fn len(&self) -> usize {
         self.by_name.len()

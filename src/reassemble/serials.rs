@@ -187,6 +187,36 @@ impl SerialTracker {
         n
     }
 
+    /// The state to keep in a checkpoint: highest serial, its time, missing
+    /// ranges.
+    pub fn save(&self) -> Option<SavedTracker> {
+        Some((
+            self.max?,
+            self.max_time,
+            self.missing.iter().copied().collect(),
+        ))
+    }
+
+    /// Takes a saved state (the ranges that fit in the budget).
+    pub fn restore(
+        &mut self,
+        max: u32,
+        max_time: u64,
+        missing: &[(u32, u32)],
+        budget: &mut RangeBudget,
+    ) {
+        budget.release(self.missing.len());
+        self.missing.clear();
+        self.max = Some(max);
+        self.max_time = max_time;
+        for &r in missing.iter().take(MAX_NODE_RANGES) {
+            if !budget.take() {
+                break;
+            }
+            self.missing.push_back(r);
+        }
+    }
+
     /// Gives back memory after a burst of ranges.
     fn shrink(&mut self) {
         if self.missing.capacity() > 64 && self.missing.len() < self.missing.capacity() / 4 {
@@ -194,6 +224,9 @@ impl SerialTracker {
         }
     }
 }
+
+/// A tracker's state: highest serial, its time, missing ranges.
+pub(super) type SavedTracker = (u32, u64, Vec<(u32, u32)>);
 
 /// Most missing-serial ranges one node keeps.
 pub(super) const MAX_NODE_RANGES: usize = 4096;

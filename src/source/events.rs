@@ -1,14 +1,15 @@
 //! Events from saved inputs: records read one by one from a [`RecordInput`]
-//! (log lines, capture datagrams) and joined by a [`Reassembler`] on event
-//! time.
+//! (log lines, capture datagrams) and joined by a reassembler on event time.
 
 use std::collections::VecDeque;
 use std::io;
 
 use super::log::LineRecord;
+use super::pump::Pump;
+use super::{is_transient, Closed, EventSource, SourceStats};
 use crate::error::Error;
 use crate::event::EventBuf;
-use crate::reassemble::{Reassembler, ReassemblerConfig, Stats};
+use crate::reassemble::{ReassemblerConfig, Stats};
 
 /// A reader of records from one saved input: the lines of a log
 /// ([`LineReader`](super::log::LineReader)) or the datagrams of a capture
@@ -39,12 +40,10 @@ pub struct Events<I> {
     current_input: Option<I>,
     /// 0-based number of the input being read (or last read).
     input_no: usize,
-    re: Reassembler,
-    current: Option<EventBuf>,
+    pump: Pump,
     bytes_base: u64,
     /// An input has been taken.
     started: bool,
-    errors: u64,
     finished: bool,
 }
 
@@ -55,23 +54,21 @@ impl<I: RecordInput> Events<I> {
             inputs: inputs.into_iter().collect(),
             current_input: None,
             input_no: 0,
-            re: Reassembler::new(cfg),
-            current: None,
+            pump: Pump::new(cfg),
             bytes_base: 0,
             started: false,
-            errors: 0,
             finished: false,
         }
     }
 
     /// The reassembler's counters.
-    pub fn stats(&self) -> &Stats {
-        self.re.stats()
+    pub fn reassembly_stats(&self) -> &Stats {
+        self.pump.re.stats()
     }
 
     /// Items (lines, datagrams) that did not parse.
     pub fn parse_errors(&self) -> u64 {
-        self.errors
+        self.pump.parse_errors
     }
 
     /// The 0-based number of the input being read (of those given, in
@@ -82,7 +79,7 @@ impl<I: RecordInput> Events<I> {
 
     /// The reassembler's limits.
     pub fn config(&self) -> &ReassemblerConfig {
-        self.re.config()
+        self.pump.re.config()
     }
 
     /// Bytes read so far.
@@ -90,29 +87,17 @@ impl<I: RecordInput> Events<I> {
         self.bytes_base + self.current_input.as_ref().map_or(0, |i| i.bytes_read())
     }
 
-    /// The next event, borrowed until the next call (its buffers are then
-    /// reused). `None` at the end of the input.
-    pub fn next_event(&mut self) -> Option<Result<&EventBuf, Error>> {
-        if let Some(done) = self.current.take() {
-            self.re.recycle(done);
-        }
-        match self.advance()? {
-            Ok(()) => self.current.as_ref().map(Ok),
-            Err(e) => Some(Err(e)),
-        }
-    }
-
-    /// Moves the next event into `current`.
+    /// Moves the next event into the pump's `current`.
     fn advance(&mut self) -> Option<Result<(), Error>> {
         loop {
-            if let Some(ev) = self.re.pop() {
-                self.current = Some(ev);
+            if self.pump.next_ready() {
                 return Some(Ok(()));
             }
             if self.finished {
                 return None;
             }
             if let Err(e) = self.feed() {
+                self.pump.count(&e);
                 return Some(Err(e));
             }
         }
@@ -132,7 +117,7 @@ impl<I: RecordInput> Events<I> {
                         self.current_input.insert(i)
                     }
                     None => {
-                        self.re.finish();
+                        self.pump.re.finish();
                         self.finished = true;
                         return Ok(());
                     }
@@ -152,14 +137,13 @@ impl<I: RecordInput> Events<I> {
                     return Err(Error::Io(e));
                 }
                 Some(Ok(Ok(rec))) => {
-                    self.re.push(&rec, None);
-                    if self.re.has_output() {
+                    self.pump.re.push(&rec, None);
+                    if self.pump.re.has_output() {
                         return Ok(());
                     }
                 }
                 Some(Ok(Err((source, raw)))) => {
                     let raw = raw.to_vec();
-                    self.errors += 1;
                     return Err(Error::Parse {
                         input: self.input_no,
                         index: input.position(),
@@ -172,23 +156,53 @@ impl<I: RecordInput> Events<I> {
     }
 }
 
+impl<I: RecordInput> EventSource for Events<I> {
+    fn next_event(&mut self) -> Option<Result<&EventBuf, Error>> {
+        self.pump.release(true);
+        match self.advance()? {
+            Ok(()) => self.pump.current.as_ref().map(Ok),
+            Err(e) => Some(Err(e)),
+        }
+    }
+
+    fn stats(&self) -> SourceStats {
+        self.pump.stats(self.bytes_read())
+    }
+
+    /// Completes the events in flight without reading further, and returns
+    /// those not yet handed out.
+    fn close(mut self) -> Result<Closed, Error> {
+        let events = self.pump.drain();
+        Ok(Closed {
+            events,
+            stats: self.stats(),
+        })
+    }
+}
+
+impl<I: RecordInput> Events<I> {
+    /// The next event, borrowed until the next call (its buffers are then
+    /// reused). `None` at the end of the input. (As
+    /// [`EventSource::next_event`], without importing the trait.)
+    pub fn next_event(&mut self) -> Option<Result<&EventBuf, Error>> {
+        EventSource::next_event(self)
+    }
+
+    /// The counters so far. (As [`EventSource::stats`].)
+    pub fn stats(&self) -> SourceStats {
+        EventSource::stats(self)
+    }
+}
+
 impl<I: RecordInput> Iterator for Events<I> {
     type Item = Result<EventBuf, Error>;
 
     /// The next event, owned.
     fn next(&mut self) -> Option<Result<EventBuf, Error>> {
-        self.current = None;
+        self.pump.release(false);
         match self.advance()? {
-            Ok(()) => self.current.take().map(Ok),
+            Ok(()) => self.pump.current.take().map(Ok),
             Err(e) => Some(Err(e)),
         }
     }
-}
-
-/// Whether an I/O error may go away if the read is tried again.
-pub(crate) fn is_transient(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::Interrupted | io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-    )
 }

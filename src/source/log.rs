@@ -33,6 +33,10 @@ pub struct LineReader<R> {
     max_line: usize,
     /// The line just returned was over the maximum and cut.
     cut: bool,
+    /// Keep a last line without newline for more input (following).
+    hold_partial: bool,
+    /// Bytes of a held partial line consumed from `inner` (0: none held).
+    held: u64,
     lines: u64,
     bytes: u64,
 }
@@ -51,9 +55,46 @@ impl<R: BufRead> LineReader<R> {
             line: Vec::new(),
             max_line: max_line.max(1),
             cut: false,
+            hold_partial: false,
+            held: 0,
             lines: 0,
             bytes: 0,
         }
+    }
+
+    /// Makes a last line without newline wait for more input instead of
+    /// being returned at the end of what is there: for a file being written
+    /// or a pipe. [`next_line`](Self::next_line) then returns `None` until
+    /// the newline comes, and an I/O error keeps what was read of the line.
+    pub fn hold_partial_lines(&mut self, hold: bool) {
+        self.hold_partial = hold;
+    }
+
+    /// Bytes of a last line held for its newline.
+    pub fn held_bytes(&self) -> u64 {
+        self.held
+    }
+
+    /// Returns a held partial line as a line of its own (the input ended for
+    /// good: a file that was rotated away).
+    pub fn release_held(&mut self) -> Option<&[u8]> {
+        if self.held == 0 {
+            return None;
+        }
+        self.lines += 1;
+        self.bytes += std::mem::take(&mut self.held);
+        Some(&self.line)
+    }
+
+    /// The reader inside.
+    pub fn get_ref(&self) -> &R {
+        &self.inner
+    }
+
+    /// The reader inside, mutably: reading from it directly skips what this
+    /// reader holds.
+    pub fn get_mut(&mut self) -> &mut R {
+        &mut self.inner
     }
 
     /// Number of lines returned so far (the 1-based number of the last one).
@@ -72,20 +113,27 @@ impl<R: BufRead> LineReader<R> {
     }
 
     /// The next line with its `\n` (cut to the maximum length, see
-    /// [`was_cut`](Self::was_cut)), or `None` at the end of the input.
+    /// [`was_cut`](Self::was_cut)), or `None` at the end of the input (or,
+    /// holding partial lines, when no whole line is there yet).
     pub fn next_line(&mut self) -> io::Result<Option<&[u8]>> {
         self.inner.consume(std::mem::take(&mut self.pending));
-        if self.line.capacity() > 2 * self.max_line.min(1 << 20) {
-            self.line = Vec::new();
-        }
-        self.line.clear();
-        self.cut = false;
         // Bytes of the current line consumed so far (kept or skipped).
-        let mut taken = 0u64;
+        let mut taken = std::mem::take(&mut self.held);
+        if taken == 0 {
+            if self.line.capacity() > 2 * self.max_line.min(1 << 20) {
+                self.line = Vec::new();
+            }
+            self.line.clear();
+            self.cut = false;
+        }
         loop {
             let (found, avail) = match self.inner.fill_buf() {
                 Ok(buf) => (memchr(b'\n', buf), buf.len()),
                 Err(e) if e.kind() == IoErrorKind::Interrupted => continue,
+                Err(e) if self.hold_partial => {
+                    self.held = taken;
+                    return Err(e);
+                }
                 Err(e) => {
                     // What was taken of this line is consumed: count it, and
                     // keep nothing (the line is lost at an I/O error).
@@ -95,6 +143,10 @@ impl<R: BufRead> LineReader<R> {
             };
             if avail == 0 {
                 if taken == 0 {
+                    return Ok(None);
+                }
+                if self.hold_partial {
+                    self.held = taken;
                     return Ok(None);
                 }
                 self.lines += 1;
@@ -150,17 +202,26 @@ impl<R: BufRead> LineReader<R> {
             if line.iter().all(|&c| c == b'\n' || c == b'\r') && !self.cut {
                 continue;
             }
-            // Re-borrow to return: the line lives in self.
-            let line: &[u8] = match self.pending {
-                0 => &self.line,
-                n => &self.inner.fill_buf().ok()?[..n],
-            };
-            if self.cut {
-                let e = ParseError::new(ErrorKind::LineTooLong, self.max_line);
-                return Some(Ok(Err((e, line))));
-            }
-            return Some(Ok(Record::parse_line(line).map_err(|e| (e, line))));
+            return Some(Ok(self.parse_current()));
         }
+    }
+
+    /// The line last returned, parsed (or cut: `LineTooLong`).
+    fn parse_current(&mut self) -> LineRecord<'_> {
+        // Re-borrowed here to be returned: the line lives in self.
+        let line: &[u8] = match self.pending {
+            0 => &self.line,
+            n => match self.inner.fill_buf() {
+                Ok(b) => &b[..n],
+                // a BufRead hands out what it holds again
+                Err(_) => &[],
+            },
+        };
+        if self.cut {
+            let e = ParseError::new(ErrorKind::LineTooLong, self.max_line);
+            return Err((e, line));
+        }
+        Record::parse_line(line).map_err(|e| (e, line))
     }
 }
 
@@ -228,17 +289,23 @@ impl<R: BufRead> RecordInput for LineReader<R> {
 
 /// The files of a rotated audit log, oldest first: `PATH.N`, ..., `PATH.1`,
 /// `PATH` (those that exist), as auditd's `num_logs` rotation names them.
+///
+/// One missing number is skipped over: auditd renames `PATH.N-1` to `PATH.N`
+/// one file at a time, so a look in the middle of a rotation sees one gap.
 pub fn rotated_set(path: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     let mut n = 1;
-    loop {
+    let mut missing = 0;
+    while missing < 2 {
         let mut p = path.as_os_str().to_owned();
         p.push(format!(".{n}"));
         let p = std::path::PathBuf::from(p);
-        if !p.exists() {
-            break;
+        if p.exists() {
+            out.push(p);
+            missing = 0;
+        } else {
+            missing += 1;
         }
-        out.push(p);
         n += 1;
     }
     out.reverse();
@@ -325,6 +392,41 @@ mod tests {
             assert_eq!(r.line_number(), 4);
             assert!(r.line.capacity() <= 1024, "{}", r.line.capacity());
         }
+    }
+
+    #[test]
+    fn partial_lines_are_held_for_their_newline() {
+        struct Growing(Vec<&'static [u8]>, usize);
+        impl std::io::Read for Growing {
+            fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+                // one chunk per read, then "end of file" once, then the next
+                let Some(c) = self.0.get(self.1 / 2) else {
+                    return Ok(0);
+                };
+                self.1 += 1;
+                if self.1.is_multiple_of(2) {
+                    return Ok(0);
+                }
+                out[..c.len()].copy_from_slice(c);
+                Ok(c.len())
+            }
+        }
+        let src = Growing(
+            vec![b"type=CWD msg=audit(1.000:1): cw", b"d=\"/\"\nx", b"y\n"],
+            0,
+        );
+        let mut r = LineReader::new(BufReader::with_capacity(64, src));
+        r.hold_partial_lines(true);
+        assert!(r.next_line().unwrap().is_none());
+        assert_eq!(r.held_bytes(), 31);
+        assert_eq!(r.bytes_read(), 0);
+        let rec = r.next_record().unwrap().unwrap().unwrap();
+        assert_eq!(rec.get(b"cwd").unwrap().bytes().unwrap(), &b"/"[..]);
+        assert!(r.next_line().unwrap().is_none());
+        assert_eq!(r.held_bytes(), 1);
+        assert_eq!(r.next_line().unwrap().unwrap(), b"xy\n");
+        assert_eq!(r.bytes_read(), 40);
+        assert!(r.release_held().is_none());
     }
 
     #[test]

@@ -9,11 +9,11 @@ use netlink_sys::SocketAddr;
 
 use super::error::{NetlinkError, Request};
 use super::socket::{AuditSocket, Queued};
-use super::sys;
 use super::wire::{
     self, NLMSG_DONE, NLMSG_ERROR, NLMSG_HDRLEN, NLM_F_ACK, NLM_F_REQUEST, RECV_BUFFER_LEN,
 };
 use crate::record::{is_record_type, RecordType};
+use crate::sys;
 
 /// What a control call waits for, beyond the kernel's ack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -138,6 +138,23 @@ impl NetlinkError {
         }
     }
 
+    /// Whether trying again may succeed: an interrupted, timed-out or
+    /// overrun receive, or a control request the kernel did not answer in
+    /// time.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            NetlinkError::Io { source, .. } => {
+                crate::source::is_transient(source)
+                    || matches!(
+                        source.raw_os_error(),
+                        Some(libc::EINTR | libc::EAGAIN | libc::ENOBUFS | libc::ETIMEDOUT)
+                    )
+            }
+            NetlinkError::NoReply { .. } => true,
+            _ => false,
+        }
+    }
+
     /// The errno behind this error, if there is one.
     pub fn errno(&self) -> Option<i32> {
         match self {

@@ -11,10 +11,11 @@ use super::session::AuditSession;
 use super::socket::{Mode, Received, SocketStats};
 use super::status::Status;
 use super::wire;
-use crate::error::ErrorKind;
+use crate::error::{Error, ErrorKind};
 use crate::event::{EventBuf, LossSource, LostEvent};
-use crate::reassemble::{Reassembler, ReassemblerConfig, Stats};
+use crate::reassemble::{Reassembler, ReassemblerConfig};
 use crate::record::{EventId, Record};
+use crate::source::{Closed, EventSource, SourceStats};
 
 /// How long [`LiveEvents::drain`] waits for one more datagram before it
 /// decides the socket is empty.
@@ -27,15 +28,20 @@ const FLUSH_EVERY_MS: u64 = 100;
 /// How [`LiveEvents::open`] sets up the socket and the kernel.
 ///
 /// Everything it changes in the kernel (rules, enabled, backlog limit) is
-/// undone when the [`LiveEvents`] is closed or dropped.
+/// undone when the [`LiveEvents`] is closed or dropped. In read-only mode
+/// the defaults change nothing in the kernel: it exists to coexist with
+/// auditd's own configuration, so rules and enabling are asked for
+/// explicitly ([`with_standard_rules`](Self::with_standard_rules)).
 #[derive(Debug, Clone)]
 pub struct LiveConfig {
-    /// Daemon (default) or read-only.
+    /// Daemon or read-only.
     pub mode: Mode,
-    /// Rules to add (deleted on close). Default [`Rule::standard_set`]:
-    /// execve, execveat, connect, bind, accept, accept4.
+    /// Rules to add (deleted on close). Default: in daemon mode
+    /// [`Rule::standard_set`] (execve, execveat, connect, bind, accept,
+    /// accept4); in read-only mode none.
     pub rules: Vec<Rule>,
-    /// Whether to enable auditing (restored on close). Default true.
+    /// Whether to enable auditing (restored on close). Default: true in
+    /// daemon mode, false in read-only mode.
     pub enable: bool,
     /// A backlog limit to set (restored on close). Default `None`: as found.
     pub backlog_limit: Option<u32>,
@@ -60,10 +66,15 @@ pub struct LiveConfig {
 impl LiveConfig {
     /// The defaults (see each field) for `mode`.
     pub fn new(mode: Mode) -> Self {
+        let daemon = mode == Mode::Daemon;
         LiveConfig {
             mode,
-            rules: Rule::standard_set(),
-            enable: true,
+            rules: if daemon {
+                Rule::standard_set()
+            } else {
+                Vec::new()
+            },
+            enable: daemon,
             backlog_limit: None,
             receive_buffer: 32 << 20,
             read_timeout: Duration::from_millis(200),
@@ -71,6 +82,14 @@ impl LiveConfig {
             lost_poll_interval: Duration::from_secs(1),
             reassembler: ReassemblerConfig::default(),
         }
+    }
+
+    /// The same, adding [`Rule::standard_set`] and enabling auditing (both
+    /// undone on close).
+    pub fn with_standard_rules(mut self) -> Self {
+        self.rules = Rule::standard_set();
+        self.enable = true;
+        self
     }
 }
 
@@ -83,12 +102,11 @@ pub enum LiveRecord<'a> {
     Lost(LostEvent),
 }
 
-/// Counters of a [`LiveEvents`].
+/// The kernel socket's own counters of a [`LiveEvents`] (in
+/// [`SourceStats::live`](crate::source::SourceStats::live)).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct LiveStats {
-    /// The reassembler's counters.
-    pub events: Stats,
     /// The socket's counters.
     pub socket: SocketStats,
     /// Increase of the kernel's `lost` counter since open (reported as
@@ -98,13 +116,8 @@ pub struct LiveStats {
     /// overruns (`ENOBUFS`, each counting once), truncated datagrams, and
     /// records dropped while a control call was waiting.
     pub socket_lost: u64,
-    /// Record datagrams that did not parse (skipped).
-    pub parse_errors: u64,
     /// Datagrams that are not audit records (skipped).
     pub not_records: u64,
-    /// Receive and status-poll errors (returned by
-    /// [`LiveEvents::next_event`], or met while draining).
-    pub errors: u64,
     /// The kernel's status at the last poll.
     pub status: Option<Status>,
 }
@@ -138,10 +151,11 @@ pub struct LiveStats {
 ///     println!("{:?}", ev?.event());
 /// #   stop.store(true, std::sync::atomic::Ordering::Relaxed);
 /// }
-/// for ev in live.close()? {
-///     println!("{:?}", ev.event()); // drained at the end
+/// let closed = live.close()?; // drained, the kernel restored
+/// for ev in &closed.events {
+///     println!("{:?}", ev.event());
 /// }
-/// # Ok::<(), auditstream::source::netlink::NetlinkError>(())
+/// # Ok::<(), auditstream::Error>(())
 /// ```
 pub struct LiveEvents {
     session: AuditSession,
@@ -162,6 +176,14 @@ pub struct LiveEvents {
     /// coalescing pause followed.
     napped: bool,
     stats: LiveStats,
+    /// Record datagrams that did not parse (skipped).
+    parse_errors: u64,
+    /// Receive and status-poll errors (returned, or met while draining).
+    errors: u64,
+    /// Datagram bytes received.
+    bytes: u64,
+    /// Drained already: nothing more is read.
+    drained: bool,
 }
 
 impl std::fmt::Debug for LiveEvents {
@@ -230,6 +252,10 @@ impl LiveEvents {
                 status: Some(status),
                 ..LiveStats::default()
             },
+            parse_errors: 0,
+            errors: 0,
+            bytes: 0,
+            drained: false,
         })
     }
 
@@ -256,12 +282,18 @@ impl LiveEvents {
         self.stop.store(true, Ordering::Relaxed);
     }
 
-    /// The counters so far.
-    pub fn stats(&self) -> LiveStats {
-        LiveStats {
+    /// The counters so far (as [`EventSource::stats`]).
+    pub fn stats(&self) -> SourceStats {
+        SourceStats {
             events: *self.re.stats(),
-            socket: self.session.socket().stats(),
-            ..self.stats
+            bytes: self.bytes,
+            parse_errors: self.parse_errors,
+            io_errors: self.errors,
+            live: Some(LiveStats {
+                socket: self.session.socket().stats(),
+                ..self.stats
+            }),
+            ..SourceStats::default()
         }
     }
 
@@ -275,23 +307,32 @@ impl LiveEvents {
     /// The next event, borrowed until the next call (its buffers are then
     /// reused). Blocks until one is complete; `None` once stopped (see
     /// [`stop_handle`](Self::stop_handle)); events still in flight then come
-    /// from [`drain`](Self::drain) or [`close`](Self::close). An error is a
+    /// from [`drain`](Self::drain) or [`close`](EventSource::close). An error is a
     /// failed receive or status poll; the stream may go on after it.
-    pub fn next_event(&mut self) -> Option<Result<&EventBuf, NetlinkError>> {
+    pub fn next_event(&mut self) -> Option<Result<&EventBuf, Error>> {
         if let Some(done) = self.current.take() {
             self.re.recycle(done);
         }
+        match self.advance()? {
+            Ok(()) => self.current.as_ref().map(Ok),
+            Err(e) => Some(Err(e)),
+        }
+    }
+
+    /// Moves the next event into `current`.
+    fn advance(&mut self) -> Option<Result<(), Error>> {
         loop {
             if self.stop.load(Ordering::Relaxed) {
                 return None;
             }
             if let Some(ev) = self.re.pop() {
-                return Some(Ok(self.current.insert(ev)));
+                self.current = Some(ev);
+                return Some(Ok(()));
             }
             if Instant::now() >= self.next_poll {
                 if let Err(e) = self.poll_lost() {
-                    self.stats.errors += 1;
-                    return Some(Err(e));
+                    self.errors += 1;
+                    return Some(Err(e.into()));
                 }
             }
             match self.receive_one() {
@@ -301,8 +342,8 @@ impl LiveEvents {
                 }
                 Ok(_) => {}
                 Err(e) => {
-                    self.stats.errors += 1;
-                    return Some(Err(e));
+                    self.errors += 1;
+                    return Some(Err(e.into()));
                 }
             }
         }
@@ -310,11 +351,15 @@ impl LiveEvents {
 
     /// Stops, reads what is queued (until the socket has been quiet for 50
     /// ms, at most 2 s), polls the kernel's lost counter once more, completes
-    /// every event in flight, and returns all events not yet handed out.
+    /// every event in flight, and returns all events not yet handed out
+    /// (once: a second call returns none).
     /// A receive error ends the reading early; errors are counted in
-    /// [`LiveStats::errors`]. [`stats`](Self::stats) are final afterwards.
+    /// [`SourceStats::io_errors`]. [`stats`](Self::stats) are final afterwards.
     pub fn drain(&mut self) -> Vec<EventBuf> {
         self.stop();
+        if std::mem::replace(&mut self.drained, true) {
+            return Vec::new();
+        }
         if let Some(done) = self.current.take() {
             self.re.recycle(done);
         }
@@ -352,16 +397,19 @@ impl LiveEvents {
 
     /// [`drain`](Self::drain)s, then closes the session: deletes the rules
     /// it added, restores what it set and unregisters the daemon pid.
-    /// Returns the drained events, or the first error of the restore (which
-    /// tries every step).
-    pub fn close(mut self) -> Result<Vec<EventBuf>, NetlinkError> {
+    /// Returns the drained events and the final counters, or the first error
+    /// of the restore (which tries every step). (As [`EventSource::close`].)
+    pub fn close(mut self) -> Result<Closed, Error> {
         let events = self.drain();
-        self.session.close().map(|()| events)
+        let stats = self.stats();
+        let LiveEvents { session, .. } = self;
+        session.close()?;
+        Ok(Closed { events, stats })
     }
 
     fn note(&mut self, r: Result<(), NetlinkError>) {
         if r.is_err() {
-            self.stats.errors += 1;
+            self.errors += 1;
         }
     }
 
@@ -412,13 +460,14 @@ impl LiveEvents {
         let received = self.receive_datagram()?;
         if let Received::Datagram(n) = received {
             let now = self.clock_ms();
+            self.bytes += n as u64;
             match Record::parse_netlink(&self.buf[..n]) {
                 Ok(rec) => {
                     self.last_id = rec.id();
                     self.re.push(&rec, Some(now));
                 }
                 Err(e) if e.kind == ErrorKind::NotARecord => self.stats.not_records += 1,
-                Err(_) => self.stats.parse_errors += 1,
+                Err(_) => self.parse_errors += 1,
             }
             if now >= self.next_flush_ms {
                 self.flush(now);
@@ -440,7 +489,7 @@ impl LiveEvents {
     /// call. Blocks like [`next_event`](Self::next_event); `None` once
     /// stopped. Use either this or `next_event` on one `LiveEvents`: records
     /// read here never reach the reassembler.
-    pub fn next_record(&mut self) -> Option<Result<LiveRecord<'_>, NetlinkError>> {
+    pub fn next_record(&mut self) -> Option<Result<LiveRecord<'_>, Error>> {
         let n = loop {
             if self.stop.load(Ordering::Relaxed) {
                 return None;
@@ -450,8 +499,8 @@ impl LiveEvents {
             }
             if Instant::now() >= self.next_poll {
                 if let Err(e) = self.poll_lost() {
-                    self.stats.errors += 1;
-                    return Some(Err(e));
+                    self.errors += 1;
+                    return Some(Err(e.into()));
                 }
                 continue;
             }
@@ -459,12 +508,12 @@ impl LiveEvents {
                 Ok(Received::Datagram(n)) => match Record::parse_netlink(&self.buf[..n]) {
                     Ok(_) => break n,
                     Err(e) if e.kind == ErrorKind::NotARecord => self.stats.not_records += 1,
-                    Err(_) => self.stats.parse_errors += 1,
+                    Err(_) => self.parse_errors += 1,
                 },
                 Ok(_) => {}
                 Err(e) => {
-                    self.stats.errors += 1;
-                    return Some(Err(e));
+                    self.errors += 1;
+                    return Some(Err(e.into()));
                 }
             }
         };
@@ -509,5 +558,32 @@ impl LiveEvents {
         }
         self.stats.status = Some(status);
         Ok(())
+    }
+}
+
+impl EventSource for LiveEvents {
+    fn next_event(&mut self) -> Option<Result<&EventBuf, Error>> {
+        LiveEvents::next_event(self)
+    }
+
+    fn stats(&self) -> SourceStats {
+        LiveEvents::stats(self)
+    }
+
+    fn close(self) -> Result<Closed, Error> {
+        LiveEvents::close(self)
+    }
+}
+
+impl Iterator for LiveEvents {
+    type Item = Result<EventBuf, Error>;
+
+    /// The next event, owned.
+    fn next(&mut self) -> Option<Result<EventBuf, Error>> {
+        self.current = None;
+        match self.advance()? {
+            Ok(()) => self.current.take().map(Ok),
+            Err(e) => Some(Err(e)),
+        }
     }
 }

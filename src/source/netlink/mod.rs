@@ -47,7 +47,6 @@ mod rules;
 mod session;
 mod socket;
 mod status;
-mod sys;
 mod uapi;
 mod wire;
 

@@ -11,9 +11,9 @@ use std::time::Duration;
 use netlink_sys::{protocols::NETLINK_AUDIT, Socket, SocketAddr};
 
 use super::error::{NetlinkError, Request};
-use super::sys;
 use super::wire::{self, RECV_BUFFER_LEN};
 use crate::record::{is_record_type, RecordType};
+use crate::sys;
 
 /// The multicast group of read-only listeners (`AUDIT_NLGRP_READLOG`).
 pub const AUDIT_NLGRP_READLOG: u32 = 1;

@@ -1,11 +1,36 @@
-//! The only unsafe code of the crate: socket options netlink-sys does not expose.
+//! The only unsafe code of the crate: `poll(2)` for streamed inputs, and the
+//! socket options and batch receive that netlink-sys does not expose.
 #![allow(unsafe_code)]
 
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd};
 use std::time::Duration;
 
+/// Waits until `fd` is readable (or at its end, or in error), at most
+/// `timeout`; whether it is. `EINTR` counts as not yet.
+pub(crate) fn poll_readable(fd: BorrowedFd<'_>, timeout: Duration) -> io::Result<bool> {
+    let mut p = libc::pollfd {
+        fd: fd.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let ms = timeout.as_millis().min(libc::c_int::MAX as u128) as libc::c_int;
+    // SAFETY: `p` is one live, initialised pollfd for the call's duration, and
+    // the count passed is 1; `fd` is borrowed open for the call.
+    let rc = unsafe { libc::poll(&mut p, 1, ms) };
+    if rc < 0 {
+        let e = io::Error::last_os_error();
+        return if e.kind() == io::ErrorKind::Interrupted {
+            Ok(false)
+        } else {
+            Err(e)
+        };
+    }
+    Ok(rc > 0)
+}
+
 /// `setsockopt(fd, level, name, &value, sizeof value)` for a plain-data value.
+#[cfg(all(feature = "netlink", target_os = "linux"))]
 fn setsockopt<T: Copy>(
     fd: BorrowedFd<'_>,
     level: libc::c_int,
@@ -31,12 +56,14 @@ fn setsockopt<T: Copy>(
     }
 }
 
+#[cfg(all(feature = "netlink", target_os = "linux"))]
 /// `SO_RCVBUFFORCE`: set the receive buffer above `rmem_max` (needs `CAP_NET_ADMIN`).
 pub(crate) fn set_rcvbuf_force(fd: BorrowedFd<'_>, bytes: usize) -> io::Result<()> {
     let v: libc::c_int = bytes.min(libc::c_int::MAX as usize) as libc::c_int;
     setsockopt(fd, libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, &v)
 }
 
+#[cfg(all(feature = "netlink", target_os = "linux"))]
 /// `SO_RCVTIMEO`: a blocking receive fails with `EAGAIN` after `timeout`
 /// (`None` or zero: block forever).
 pub(crate) fn set_rcvtimeo(fd: BorrowedFd<'_>, timeout: Option<Duration>) -> io::Result<()> {
@@ -60,9 +87,11 @@ pub(crate) fn set_rcvtimeo(fd: BorrowedFd<'_>, timeout: Option<Duration>) -> io:
     setsockopt(fd, libc::SOL_SOCKET, libc::SO_RCVTIMEO, &tv)
 }
 
+#[cfg(all(feature = "netlink", target_os = "linux"))]
 /// Most datagrams taken by one [`recvmmsg`].
 pub(crate) const BATCH_SLOTS: usize = 64;
 
+#[cfg(all(feature = "netlink", target_os = "linux"))]
 /// Datagrams received by one `recvmmsg(2)`, handed out one by one.
 pub(crate) struct RecvBatch {
     data: Box<[u8]>,
@@ -73,6 +102,7 @@ pub(crate) struct RecvBatch {
     next: usize,
 }
 
+#[cfg(all(feature = "netlink", target_os = "linux"))]
 impl RecvBatch {
     /// Room for [`BATCH_SLOTS`] datagrams of up to `slot` bytes.
     pub(crate) fn new(slot: usize) -> RecvBatch {
@@ -95,6 +125,7 @@ impl RecvBatch {
     }
 }
 
+#[cfg(all(feature = "netlink", target_os = "linux"))]
 /// `recvmmsg(fd, ..., flags | MSG_TRUNC)` into `batch` (which must be
 /// drained): the number of datagrams received (at least 1), or the error of
 /// the first receive (`EAGAIN`, `ENOBUFS`, `EINTR`, ...).
