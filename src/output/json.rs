@@ -314,42 +314,82 @@ pub(crate) fn hex_into(out: &mut Vec<u8>, b: &[u8]) {
 /// character), escaped for a JSON string body, in one pass. Equal to
 /// escaping `schema::Text(b).to_string()` (tested).
 fn text_into(out: &mut Vec<u8>, b: &[u8]) {
-    fn hex(out: &mut Vec<u8>, c: u8) {
-        // `\xNN` with its backslash escaped for JSON
-        out.extend_from_slice(&[
-            b'\\',
-            b'\\',
-            b'x',
-            HEX[(c >> 4) as usize],
-            HEX[(c & 15) as usize],
-        ]);
-    }
-    for chunk in b.utf8_chunks() {
-        let s = chunk.valid().as_bytes();
-        let (mut start, mut i) = (0, 0);
-        while i < s.len() {
-            let c = s[i];
-            let len = match c {
-                b'"' | b'\\' | 0..=0x1f | 0x7f => 1,
-                // a C1 control character, U+0080..=U+009F
-                0xc2 if s.get(i + 1).is_some_and(|&n| n < 0xa0) => 2,
-                _ => {
-                    i += 1;
-                    continue;
-                }
-            };
-            out.extend_from_slice(&s[start..i]);
-            match c {
-                b'"' => out.extend_from_slice(b"\\\""),
-                b'\\' => out.extend_from_slice(b"\\\\\\\\"),
-                _ => s[i..i + len].iter().for_each(|&x| hex(out, x)),
+    match std::str::from_utf8(b) {
+        Ok(_) => text_valid_into(out, b),
+        Err(_) => {
+            for chunk in b.utf8_chunks() {
+                text_valid_into(out, chunk.valid().as_bytes());
+                chunk.invalid().iter().for_each(|&x| text_hex_into(out, x));
             }
-            i += len;
-            start = i;
         }
-        out.extend_from_slice(&s[start..]);
-        chunk.invalid().iter().for_each(|&x| hex(out, x));
     }
+}
+
+/// `\xNN` (the text rule's escape of one byte) with its backslash escaped
+/// for JSON.
+fn text_hex_into(out: &mut Vec<u8>, c: u8) {
+    out.extend_from_slice(&[
+        b'\\',
+        b'\\',
+        b'x',
+        HEX[(c >> 4) as usize],
+        HEX[(c & 15) as usize],
+    ]);
+}
+
+/// [`text_into`] of valid UTF-8.
+fn text_valid_into(out: &mut Vec<u8>, s: &[u8]) {
+    let (mut start, mut i) = (0, 0);
+    loop {
+        i += text_plain_prefix(&s[i..]);
+        let Some(&c) = s.get(i) else { break };
+        let len = match c {
+            b'"' | b'\\' | 0..=0x1f | 0x7f => 1,
+            // a C1 control character, U+0080..=U+009F
+            0xc2 if s.get(i + 1).is_some_and(|&n| n < 0xa0) => 2,
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        out.extend_from_slice(&s[start..i]);
+        match c {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\\\\\"),
+            _ => s[i..i + len].iter().for_each(|&x| text_hex_into(out, x)),
+        }
+        i += len;
+        start = i;
+    }
+    out.extend_from_slice(&s[start..]);
+}
+
+/// The length of the leading run of bytes that [`text_valid_into`] copies
+/// as they are (none of `"`, `\\`, a C0 control, DEL, or 0xC2, which may
+/// start a C1 control), eight bytes at a time.
+#[inline]
+fn text_plain_prefix(b: &[u8]) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    // whether any byte of w is zero (exact: no false positives)
+    let zero = |w: u64| w.wrapping_sub(LO) & !w & HI;
+    let mut i = 0;
+    for chunk in b.chunks_exact(8) {
+        let w = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        let special = (w.wrapping_sub(0x20 * LO) & !w & HI)
+            | zero(w ^ (u64::from(b'"') * LO))
+            | zero(w ^ (u64::from(b'\\') * LO))
+            | zero(w ^ (0x7f * LO))
+            | zero(w ^ (0xc2 * LO));
+        if special != 0 {
+            break;
+        }
+        i += 8;
+    }
+    i + b[i..]
+        .iter()
+        .take_while(|&&c| c >= 0x20 && !matches!(c, b'"' | b'\\' | 0x7f | 0xc2))
+        .count()
 }
 
 /// Escapes `out[from..]` (UTF-8) for a JSON string body, in place: grows
@@ -480,6 +520,19 @@ mod tests {
                 crate::output::schema::Text(&raw).to_string().as_bytes(),
             );
             assert_eq!(fast, slow, "{:?}", crate::BStr(&raw));
+        }
+    }
+
+    #[test]
+    fn text_plain_prefix_is_exact() {
+        for b in 0..=255u8 {
+            for at in 0..20 {
+                let mut s = vec![b'a'; 20];
+                s[at] = b;
+                let plain = b >= 0x20 && !matches!(b, b'"' | b'\\' | 0x7f | 0xc2);
+                let want = if plain { 20 } else { at };
+                assert_eq!(text_plain_prefix(&s), want, "byte {b:#x} at {at}");
+            }
         }
     }
 

@@ -310,19 +310,22 @@ impl IsoTime {
         for &c in year.as_bytes() {
             s.push(c);
         }
-        for (sep, n, width) in [
-            (b'-', month, 2),
-            (b'-', day, 2),
-            (b'T', secs / 3600, 2),
-            (b':', secs / 60 % 60, 2),
-            (b':', secs % 60, 2),
-            (b'.', u64::from(t.msec), 3),
+        for (sep, n) in [
+            (b'-', month),
+            (b'-', day),
+            (b'T', secs / 3600),
+            (b':', secs / 60 % 60),
+            (b':', secs % 60),
         ] {
             s.push(sep);
-            for i in (0..width).rev() {
-                s.push(b'0' + (n / 10u64.pow(i) % 10) as u8);
-            }
+            s.push(b'0' + (n / 10) as u8);
+            s.push(b'0' + (n % 10) as u8);
         }
+        let ms = t.msec % 1000;
+        s.push(b'.');
+        s.push(b'0' + (ms / 100) as u8);
+        s.push(b'0' + (ms / 10 % 10) as u8);
+        s.push(b'0' + (ms % 10) as u8);
         s.push(b'Z');
         s
     }
@@ -382,27 +385,44 @@ impl NumText {
 
 impl Num {
     fn text(self) -> NumText {
-        let mut buf = [0u8; 24];
-        let mut i = buf.len();
-        let (mut n, base, neg, zero) = match self {
-            Num::Dec(n) => (n, 10, false, false),
-            Num::Signed(n) => (n.unsigned_abs(), 10, n < 0, false),
-            Num::Hex(n) => (n, 16, false, false),
-            Num::Oct(n) => (n, 8, false, true),
+        let mut t = NumText {
+            buf: [0; 24],
+            start: 24,
         };
+        match self {
+            Num::Dec(n) => t.digits::<10>(n),
+            Num::Signed(n) => {
+                t.digits::<10>(n.unsigned_abs());
+                if n < 0 {
+                    t.prepend(b'-');
+                }
+            }
+            Num::Hex(n) => t.digits::<16>(n),
+            Num::Oct(n) => {
+                t.digits::<8>(n);
+                t.prepend(b'0');
+            }
+        }
+        t
+    }
+}
+
+impl NumText {
+    /// Writes the digits of `n` in base `B` (a constant: no division
+    /// instruction) in front of what is there.
+    fn digits<const B: u64>(&mut self, mut n: u64) {
         loop {
-            i -= 1;
-            buf[i] = b"0123456789abcdef"[(n % base) as usize];
-            n /= base;
+            self.prepend(b"0123456789abcdef"[(n % B) as usize]);
+            n /= B;
             if n == 0 {
                 break;
             }
         }
-        if neg || zero {
-            i -= 1;
-            buf[i] = if neg { b'-' } else { b'0' };
-        }
-        NumText { buf, start: i }
+    }
+
+    fn prepend(&mut self, c: u8) {
+        self.start -= 1;
+        self.buf[self.start] = c;
     }
 }
 
