@@ -367,7 +367,7 @@ enum Num {
     Signed(i64),
     /// `{:x}`.
     Hex(u64),
-    /// `0{:o}`.
+    /// `0{:o}` (`0` for zero).
     Oct(u64),
 }
 
@@ -400,7 +400,9 @@ impl Num {
             Num::Hex(n) => t.digits::<16>(n),
             Num::Oct(n) => {
                 t.digits::<8>(n);
-                t.prepend(b'0');
+                if n != 0 {
+                    t.prepend(b'0');
+                }
             }
         }
         t
@@ -899,6 +901,21 @@ mod tests {
                 let raw = [a, b];
                 assert_eq!(text_to_bytes(&Text(&raw).to_string()).unwrap(), raw);
             }
+        }
+    }
+
+    #[test]
+    fn numbers() {
+        for (n, want) in [
+            (Num::Dec(0), "0"),
+            (Num::Dec(u64::MAX), "18446744073709551615"),
+            (Num::Signed(-115), "-115"),
+            (Num::Signed(i64::MIN), "-9223372036854775808"),
+            (Num::Hex(0x55b57c2516d0), "55b57c2516d0"),
+            (Num::Oct(0o100755), "0100755"),
+            (Num::Oct(0), "0"),
+        ] {
+            assert_eq!(n.text().as_bytes(), want.as_bytes());
         }
     }
 
