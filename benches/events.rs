@@ -1,12 +1,14 @@
 //! Log file to events: parse + reassembly + structured events, and the same
-//! with JSON output, in bytes/s and events/s. `AUDITSTREAM_BENCH_LOG` picks
-//! the log (default: /tmp/corpus-large/audit-raw.log if present, else the
-//! small RAW log in testdata/).
+//! with JSON output (native, ECS, OCSF), in bytes/s and events/s.
+//! `AUDITSTREAM_BENCH_LOG` picks the log (default:
+//! /tmp/corpus-large/audit-raw.log if present, else the small RAW log in
+//! testdata/). The README's schema figure is `json_ecs` over `json`.
 
 use std::hint::black_box;
 
 use auditstream::event::EventKind;
-use auditstream::output::json::{write_event, JsonOptions};
+use auditstream::output::json::{self, write_event, JsonOptions};
+use auditstream::output::schema::{Context, Ecs, Ocsf};
 use auditstream::source::log::LogEvents;
 mod common;
 
@@ -27,16 +29,29 @@ fn events(data: &[u8]) -> u64 {
     n
 }
 
-fn json(data: &[u8]) -> usize {
+#[derive(Clone, Copy)]
+enum Format {
+    Native,
+    Ecs,
+    Ocsf,
+}
+
+/// As `audit2json --format ...` writes events (the schemas with the
+/// ENRICHED names and a host name for records without `node=`).
+fn json(data: &[u8], format: Format) -> usize {
     let mut ev = LogEvents::new(data);
     let mut out = Vec::with_capacity(1 << 20);
     let mut total = 0;
+    let opt = JsonOptions::default();
     while let Some(e) = ev.next_event() {
-        write_event(
-            &mut out,
-            &e.expect("corpus parses").event(),
-            JsonOptions::default(),
-        );
+        let e = e.expect("corpus parses");
+        let event = e.event();
+        let ctx = || Context::default().host(b"bench").names_from(e.records());
+        match format {
+            Format::Native => write_event(&mut out, &event, opt),
+            Format::Ecs => json::write(&mut out, &Ecs::new(&event, ctx()), opt),
+            Format::Ocsf => json::write(&mut out, &Ocsf::new(&event, ctx()), opt),
+        }
         out.push(b'\n');
         if out.len() > 1 << 20 {
             total += out.len();
@@ -60,7 +75,15 @@ fn bench(c: &mut Criterion) {
             g.sample_size(10);
         }
         g.bench_function("reassemble", |b| b.iter(|| events(black_box(&data))));
-        g.bench_function("json", |b| b.iter(|| json(black_box(&data))));
+        g.bench_function("json", |b| {
+            b.iter(|| json(black_box(&data), Format::Native))
+        });
+        g.bench_function("json_ecs", |b| {
+            b.iter(|| json(black_box(&data), Format::Ecs))
+        });
+        g.bench_function("json_ocsf", |b| {
+            b.iter(|| json(black_box(&data), Format::Ocsf))
+        });
         g.finish();
     }
 }

@@ -1,7 +1,8 @@
 //! audit-tail: live kernel audit events as JSON lines.
 //!
 //! ```text
-//! audit-tail [--read-only [--rules]] [--hex-bytes] [--no-rules] [--backlog-limit N]
+//! audit-tail [--format native|ecs|ocsf] [--read-only [--rules]] [--hex-bytes] [--no-rules]
+//!            [--backlog-limit N]
 //! ```
 //!
 //! Opens the kernel's audit netlink socket as the audit daemon (default; fails
@@ -11,7 +12,9 @@
 //! in the kernel unless `--rules` asks for the same rules and enabling. It
 //! prints
 //! every event as one JSON object per line on stdout, in the audit2json format
-//! (`--hex-bytes`: byte strings as hex), until SIGINT or SIGTERM. Then it
+//! (`--hex-bytes`: byte strings as hex; `--format ecs` or `ocsf`: in the
+//! Elastic Common Schema or OCSF, with this machine's host name), until
+//! SIGINT or SIGTERM. Then it
 //! drains what is queued, restores the kernel as it found it (rules deleted,
 //! audit setting, backlog limit and daemon pid restored), and writes the
 //! kernel status and the loss counters to stderr. Needs root.
@@ -24,12 +27,14 @@ mod tail {
     use std::sync::{Arc, OnceLock};
 
     use auditstream::event::EventBuf;
-    use auditstream::output::json::{write_event, JsonOptions};
+    use auditstream::output::json::{self, write_event, JsonOptions};
+    use auditstream::output::schema::{Context, Ecs, Ocsf};
     use auditstream::source::netlink::{AuditSocket, LiveConfig, LiveEvents, Mode, NetlinkError};
     use auditstream::source::SourceStats;
+    use auditstream::Error;
 
-    const USAGE: &str =
-        "usage: audit-tail [--read-only [--rules]] [--hex-bytes] [--no-rules] [--backlog-limit N]";
+    const USAGE: &str = "usage: audit-tail [--format native|ecs|ocsf] [--read-only [--rules]] \
+         [--hex-bytes] [--no-rules] [--backlog-limit N] (--hex-bytes is native only)";
 
     /// Consecutive receive errors after which the loop gives up.
     const MAX_ERRORS: u32 = 10;
@@ -54,18 +59,43 @@ mod tail {
 
     struct Opts {
         cfg: LiveConfig,
+        out: Output,
+    }
+
+    /// How events are written.
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum Format {
+        Native,
+        Ecs,
+        Ocsf,
+    }
+
+    struct Output {
+        format: Format,
         json: JsonOptions,
+        /// This machine's host name (the schemas' host of records without
+        /// `node=`).
+        host: Option<String>,
     }
 
     fn parse_args() -> Result<Opts, String> {
         let mut json = JsonOptions::default();
+        let mut format = Format::Native;
         let (mut read_only, mut rules, mut no_rules, mut backlog) = (false, false, false, None);
         let mut args = std::env::args().skip(1);
         while let Some(a) = args.next() {
             match a.as_str() {
                 "--read-only" => read_only = true,
-                "--hex-bytes" => json.hex_bytes = true,
                 "--rules" => rules = true,
+                "--hex-bytes" => json.hex_bytes = true,
+                "--format" => {
+                    format = match args.next().as_deref() {
+                        Some("native") => Format::Native,
+                        Some("ecs") => Format::Ecs,
+                        Some("ocsf") => Format::Ocsf,
+                        _ => return Err("--format needs native, ecs or ocsf".into()),
+                    }
+                }
                 "--no-rules" => no_rules = true,
                 "--backlog-limit" => {
                     let n = args.next().and_then(|v| v.parse().ok());
@@ -92,12 +122,34 @@ mod tail {
             cfg.rules.clear();
         }
         cfg.backlog_limit = backlog;
-        Ok(Opts { cfg, json })
+        if format != Format::Native && json.hex_bytes {
+            return Err("--hex-bytes is for the native format".into());
+        }
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .map(|h| h.trim_end().to_string())
+            .filter(|h| !h.is_empty());
+        Ok(Opts {
+            cfg,
+            out: Output { format, json, host },
+        })
     }
 
-    fn write(out: &mut impl Write, line: &mut Vec<u8>, ev: &EventBuf, opt: JsonOptions) -> bool {
+    fn write(out: &mut impl Write, line: &mut Vec<u8>, ev: &EventBuf, o: &Output) -> bool {
         line.clear();
-        write_event(line, &ev.event(), opt);
+        let event = ev.event();
+        let ctx = || {
+            let ctx = Context::default().names_from(ev.records());
+            match &o.host {
+                Some(h) => ctx.host(h.as_bytes()),
+                None => ctx,
+            }
+        };
+        match o.format {
+            Format::Native => write_event(line, &event, o.json),
+            Format::Ecs => json::write(line, &Ecs::new(&event, ctx()), o.json),
+            Format::Ocsf => json::write(line, &Ocsf::new(&event, ctx()), o.json),
+        }
         line.push(b'\n');
         out.write_all(line).is_ok()
     }
@@ -155,7 +207,7 @@ mod tail {
             Ok(l) => l,
             Err(e) => {
                 eprintln!("audit-tail: {e}");
-                if matches!(e, NetlinkError::AlreadyRegistered { .. }) {
+                if matches!(e, Error::Netlink(NetlinkError::AlreadyRegistered { .. })) {
                     eprintln!("audit-tail: try --read-only");
                 }
                 return ExitCode::FAILURE;
@@ -177,7 +229,7 @@ mod tail {
             match next {
                 Ok(ev) => {
                     errors = 0;
-                    write_ok = write(&mut out, &mut line, ev, opts.json);
+                    write_ok = write(&mut out, &mut line, ev, &opts.out);
                     if write_ok && !live.has_ready() {
                         write_ok = out.flush().is_ok();
                     }
@@ -200,7 +252,7 @@ mod tail {
         let stats = live.stats();
         for ev in &events {
             if write_ok {
-                write_ok = write(&mut out, &mut line, ev, opts.json);
+                write_ok = write(&mut out, &mut line, ev, &opts.out);
             }
         }
         if write_ok {

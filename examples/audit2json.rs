@@ -1,11 +1,16 @@
 //! audit2json: audit logs or netlink captures to JSON lines.
 //!
 //! ```text
-//! audit2json [--records] [--netlink] [--stats] [--hex-bytes] FILE...
+//! audit2json [--format native|ecs|ocsf] [--host NAME] [--records] [--netlink] [--stats] [--hex-bytes] FILE...
 //! ```
 //!
 //! By default every event (exec, socket, other, lost) is written as one JSON
-//! object per line; `--records` writes every record instead. `FILE` is an
+//! object per line; `--records` writes every record instead. `--format`
+//! picks the shape of events: `native` (default, documented in
+//! `auditstream::output`), `ecs` (Elastic Common Schema 8.17.0, as Auditbeat
+//! writes it) or `ocsf` (OCSF 1.8.0), see `auditstream::output::schema`. In
+//! the schemas, events whose records carry no `node=` are attributed to
+//! `--host NAME`, by default this machine's host name. `FILE` is an
 //! audit.log (RAW or ENRICHED), or with `--netlink` a capture of raw netlink
 //! datagrams (`[u32 LE length][nlmsghdr + payload]`); `-` is stdin. Several
 //! files are read in order as one stream (oldest first for a rotated set).
@@ -29,7 +34,8 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
 use std::process::ExitCode;
 
-use auditstream::output::json::{write_event, write_record, JsonOptions};
+use auditstream::output::json::{self, write_event, write_record, JsonOptions};
+use auditstream::output::schema::{Context, Ecs, Ocsf};
 use auditstream::reassemble::Stats;
 use auditstream::source::capture::{CaptureEvents, CaptureReader};
 use auditstream::source::log::{LineReader, LogEvents};
@@ -45,7 +51,19 @@ struct Opts {
     netlink: bool,
     stats: bool,
     json: JsonOptions,
+    format: Format,
+    /// The host of records without `node=` (schemas).
+    host: Option<String>,
     files: Vec<String>,
+}
+
+/// The shape of events.
+#[derive(Default, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    #[default]
+    Native,
+    Ecs,
+    Ocsf,
 }
 
 #[derive(Default)]
@@ -201,7 +219,18 @@ fn events<I: RecordInput>(
                     // --stats measures building the structured event
                     std::hint::black_box(&event);
                 } else {
-                    write_event(&mut buf, &event, o.json);
+                    let ctx = || {
+                        let ctx = Context::default().names_from(ev.records());
+                        match &o.host {
+                            Some(h) => ctx.host(h.as_bytes()),
+                            None => ctx,
+                        }
+                    };
+                    match o.format {
+                        Format::Native => write_event(&mut buf, &event, o.json),
+                        Format::Ecs => json::write(&mut buf, &Ecs::new(&event, ctx()), o.json),
+                        Format::Ocsf => json::write(&mut buf, &Ocsf::new(&event, ctx()), o.json),
+                    }
                 }
                 if let Err(e) = emit(out, &mut buf, o) {
                     res = Err(e);
@@ -226,26 +255,50 @@ fn events<I: RecordInput>(
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: audit2json [--records] [--netlink] [--stats] [--hex-bytes] FILE... ('-' is stdin)"
+        "usage: audit2json [--format native|ecs|ocsf] [--host NAME] [--records] [--netlink] \
+         [--stats] [--hex-bytes] FILE... ('-' is stdin; --records and --hex-bytes are native only)"
     );
     ExitCode::from(2)
 }
 
+/// This machine's host name, if the kernel says.
+fn local_host() -> Option<String> {
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname").ok()?;
+    let name = name.trim_end();
+    (!name.is_empty()).then(|| name.to_string())
+}
+
 fn main() -> ExitCode {
     let mut o = Opts::default();
-    for a in std::env::args().skip(1) {
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
         match a.as_str() {
             "--records" => o.records = true,
             "--netlink" => o.netlink = true,
             "--stats" => o.stats = true,
             "--hex-bytes" => o.json.hex_bytes = true,
+            "--format" => {
+                o.format = match args.next().as_deref() {
+                    Some("native") => Format::Native,
+                    Some("ecs") => Format::Ecs,
+                    Some("ocsf") => Format::Ocsf,
+                    _ => return usage(),
+                }
+            }
+            "--host" => match args.next() {
+                Some(h) => o.host = Some(h),
+                None => return usage(),
+            },
             "-h" | "--help" => return usage(),
             s if s.starts_with("--") => return usage(),
             _ => o.files.push(a),
         }
     }
-    if o.files.is_empty() {
+    if o.files.is_empty() || (o.format != Format::Native && (o.records || o.json.hex_bytes)) {
         return usage();
+    }
+    if o.host.is_none() {
+        o.host = local_host();
     }
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(BUF, stdout.lock());

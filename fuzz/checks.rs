@@ -11,7 +11,8 @@ use std::borrow::Cow;
 
 use auditstream::decode::{Endian, SockAddr, SockAddrError};
 use auditstream::event::{EventBuf, EventKind};
-use auditstream::output::json::{write_event, JsonOptions};
+use auditstream::output::json::{self, write_event, JsonOptions};
+use auditstream::output::schema::{text_to_bytes, Context, Ecs, Ocsf};
 use auditstream::reassemble::ReassemblerConfig;
 use auditstream::record::{decode_hex, decode_hex_into, Quote, NLMSG_HDRLEN};
 use auditstream::source::capture::{CaptureEvents, CaptureReader};
@@ -198,6 +199,39 @@ fn check_event(ev: &EventBuf) {
     write_event(&mut again, &owned, JsonOptions::default());
     assert_eq!(again, json);
     serde_agrees(&event, &value);
+    check_schemas(ev, &event);
+}
+
+/// The ECS and OCSF views: valid JSON without duplicate keys, every string
+/// in the text rule, no `{"hex": ...}`, serde equal to the JSON writer.
+fn check_schemas(ev: &EventBuf, event: &auditstream::event::Event<'_>) {
+    let ctx = Context::default().host(b"fuzz").names_from(ev.records());
+    let mut ecs = Vec::new();
+    json::write(&mut ecs, &Ecs::new(event, ctx), JsonOptions::default());
+    let value = valid_json(&ecs);
+    all_text(&value);
+    serde_agrees(&Ecs::new(event, ctx), &value);
+    let mut ocsf = Vec::new();
+    json::write(&mut ocsf, &Ocsf::new(event, ctx), JsonOptions::default());
+    let value = valid_json(&ocsf);
+    all_text(&value);
+    serde_agrees(&Ocsf::new(event, ctx), &value);
+}
+
+/// Every string of a schema document decodes by the text rule, and no byte
+/// string became an object.
+fn all_text(v: &serde_json::Value) {
+    match v {
+        serde_json::Value::String(s) => {
+            assert!(text_to_bytes(s).is_some(), "not the text rule: {s:?}");
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(all_text),
+        serde_json::Value::Object(m) => {
+            assert!(!(m.len() == 1 && m.contains_key("hex")), "a hex object");
+            m.values().for_each(all_text);
+        }
+        _ => {}
+    }
 }
 
 #[cfg(feature = "serde")]

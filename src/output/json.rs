@@ -139,11 +139,24 @@ impl W<'_> {
             }
             Node::Display(d) => {
                 self.out.push(b'"');
-                let _ = write!(Escaped(self.out), "{d}");
+                self.display(d);
                 self.out.push(b'"');
             }
             Node::Time(t) => self.time(t),
             Node::Bytes(b) => self.bytes(b),
+            Node::Text(b) => {
+                // Most audit strings are printable ASCII without a backslash:
+                // the rule leaves them as they are.
+                let plain = plain_prefix(b);
+                self.out.reserve(b.len() + 2);
+                self.out.push(b'"');
+                self.raw(&b[..plain]);
+                if plain < b.len() {
+                    // (the prefix is ASCII: the rest starts a character)
+                    text_into(self.out, &b[plain..]);
+                }
+                self.out.push(b'"');
+            }
             Node::Seq(items) => {
                 self.out.push(b'[');
                 let mut first = true;
@@ -173,6 +186,17 @@ impl W<'_> {
             }
         }
         self.raw(&buf[i..]);
+    }
+
+    /// Text rendered by `d`, escaped for a JSON string body: written as it
+    /// is, then escaped in place only if it holds a byte that needs it.
+    fn display(&mut self, d: &dyn fmt::Display) {
+        let start = self.out.len();
+        let _ = write!(Raw(self.out), "{d}");
+        let plain = plain_prefix(&self.out[start..]);
+        if start + plain < self.out.len() {
+            escape_in_place(self.out, start + plain);
+        }
     }
 
     /// `"SEC.MSEC"`.
@@ -253,6 +277,17 @@ fn plain_prefix(b: &[u8]) -> usize {
     i + b[i..].iter().take_while(|&&c| plain_byte(c)).count()
 }
 
+/// A `fmt::Write` that appends text as it is.
+struct Raw<'o>(&'o mut Vec<u8>);
+
+impl fmt::Write for Raw<'_> {
+    #[inline]
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.0.extend_from_slice(s.as_bytes());
+        Ok(())
+    }
+}
+
 /// A `fmt::Write` that appends JSON-escaped text.
 struct Escaped<'o>(&'o mut Vec<u8>);
 
@@ -272,6 +307,134 @@ pub(crate) fn hex_into(out: &mut Vec<u8>, b: &[u8]) {
         out.push(HEX[(c >> 4) as usize]);
         out.push(HEX[(c & 15) as usize]);
     }
+}
+
+/// Appends `b` as the schema text rule writes it ([`schema::Text`](super::schema::Text): `\\` for
+/// a backslash, `\xNN` for each byte of invalid UTF-8 or of a control
+/// character), escaped for a JSON string body, in one pass. Equal to
+/// escaping `schema::Text(b).to_string()` (tested).
+fn text_into(out: &mut Vec<u8>, b: &[u8]) {
+    match std::str::from_utf8(b) {
+        Ok(_) => text_valid_into(out, b),
+        Err(_) => {
+            for chunk in b.utf8_chunks() {
+                text_valid_into(out, chunk.valid().as_bytes());
+                chunk.invalid().iter().for_each(|&x| text_hex_into(out, x));
+            }
+        }
+    }
+}
+
+/// `\xNN` (the text rule's escape of one byte) with its backslash escaped
+/// for JSON.
+fn text_hex_into(out: &mut Vec<u8>, c: u8) {
+    out.extend_from_slice(&[
+        b'\\',
+        b'\\',
+        b'x',
+        HEX[(c >> 4) as usize],
+        HEX[(c & 15) as usize],
+    ]);
+}
+
+/// [`text_into`] of valid UTF-8.
+fn text_valid_into(out: &mut Vec<u8>, s: &[u8]) {
+    let (mut start, mut i) = (0, 0);
+    loop {
+        i += text_plain_prefix(&s[i..]);
+        let Some(&c) = s.get(i) else { break };
+        let len = match c {
+            b'"' | b'\\' | 0..=0x1f | 0x7f => 1,
+            // a C1 control character, U+0080..=U+009F
+            0xc2 if s.get(i + 1).is_some_and(|&n| n < 0xa0) => 2,
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        out.extend_from_slice(&s[start..i]);
+        match c {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\\\\\"),
+            _ => s[i..i + len].iter().for_each(|&x| text_hex_into(out, x)),
+        }
+        i += len;
+        start = i;
+    }
+    out.extend_from_slice(&s[start..]);
+}
+
+/// The length of the leading run of bytes that [`text_valid_into`] copies
+/// as they are (none of `"`, `\\`, a C0 control, DEL, or 0xC2, which may
+/// start a C1 control), eight bytes at a time.
+#[inline]
+fn text_plain_prefix(b: &[u8]) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    // whether any byte of w is zero (exact: no false positives)
+    let zero = |w: u64| w.wrapping_sub(LO) & !w & HI;
+    let mut i = 0;
+    for chunk in b.chunks_exact(8) {
+        let w = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        let special = (w.wrapping_sub(0x20 * LO) & !w & HI)
+            | zero(w ^ (u64::from(b'"') * LO))
+            | zero(w ^ (u64::from(b'\\') * LO))
+            | zero(w ^ (0x7f * LO))
+            | zero(w ^ (0xc2 * LO));
+        if special != 0 {
+            break;
+        }
+        i += 8;
+    }
+    i + b[i..]
+        .iter()
+        .take_while(|&&c| c >= 0x20 && !matches!(c, b'"' | b'\\' | 0x7f | 0xc2))
+        .count()
+}
+
+/// Escapes `out[from..]` (UTF-8) for a JSON string body, in place: grows
+/// `out` by what the escapes add and moves the text back to front.
+fn escape_in_place(out: &mut Vec<u8>, from: usize) {
+    let extra: usize = out[from..]
+        .iter()
+        .map(|&c| match c {
+            b'"' | b'\\' | b'\n' | b'\r' | b'\t' => 1,
+            0..=0x1f | 0x7f => 5,
+            _ => 0,
+        })
+        .sum();
+    if extra == 0 {
+        return;
+    }
+    let old_len = out.len();
+    out.resize(old_len + extra, 0);
+    let mut w = out.len();
+    for r in (from..old_len).rev() {
+        let c = out[r];
+        let esc: &[u8] = match c {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0..=0x1f | 0x7f => &[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[(c >> 4) as usize],
+                HEX[(c & 15) as usize],
+            ],
+            _ => {
+                w -= 1;
+                out[w] = c;
+                continue;
+            }
+        };
+        w -= esc.len();
+        out[w..w + esc.len()].copy_from_slice(esc);
+    }
+    debug_assert_eq!(w, from);
 }
 
 /// Escapes UTF-8 `s` for a JSON string body.
@@ -332,6 +495,58 @@ mod tests {
             JsonOptions::default(),
         );
         String::from_utf8(o).unwrap()
+    }
+
+    #[test]
+    fn text_into_equals_the_text_rule_escaped() {
+        let mut cases: Vec<Vec<u8>> = vec![
+            b"ls".to_vec(),
+            b"a\"b\\c\x1d\x00\x7f\n".to_vec(),
+            "\u{85}\u{9f}\u{a0}\u{fc}\u{1f600}".as_bytes().to_vec(),
+            b"\xc2\xff\xe2\x82 \xf0\x9f\x98".to_vec(),
+        ];
+        for a in 0..=255u8 {
+            for b in [0u8, 0x20, 0x41, 0x80, 0x85, 0x9f, 0xa0, 0xbf, 0xc2, 0xff] {
+                cases.push(vec![a, b]);
+                cases.push(vec![b'x', a, b, 0x80, b'y']);
+            }
+        }
+        for raw in cases {
+            let mut fast = Vec::new();
+            text_into(&mut fast, &raw);
+            let mut slow = Vec::new();
+            escape_into(
+                &mut slow,
+                crate::output::schema::Text(&raw).to_string().as_bytes(),
+            );
+            assert_eq!(fast, slow, "{:?}", crate::BStr(&raw));
+        }
+    }
+
+    #[test]
+    fn text_plain_prefix_is_exact() {
+        for b in 0..=255u8 {
+            for at in 0..20 {
+                let mut s = vec![b'a'; 20];
+                s[at] = b;
+                let plain = b >= 0x20 && !matches!(b, b'"' | b'\\' | 0x7f | 0xc2);
+                let want = if plain { 20 } else { at };
+                assert_eq!(text_plain_prefix(&s), want, "byte {b:#x} at {at}");
+            }
+        }
+    }
+
+    #[test]
+    fn escape_in_place_equals_escape_into() {
+        for c in 0..=0x7fu8 {
+            let s = [b'a', c, b'"', b'z'];
+            let mut fast = b"pre".to_vec();
+            fast.extend_from_slice(&s);
+            escape_in_place(&mut fast, 3);
+            let mut slow = b"pre".to_vec();
+            escape_into(&mut slow, &s);
+            assert_eq!(fast, slow, "{c:#x}");
+        }
     }
 
     #[test]

@@ -8,7 +8,11 @@
 //! - [`json`]: the native JSON lines of `audit2json` and `audit-tail`;
 //! - `serde` (feature `serde`): `Serialize` for `Event`, `EventBuf`,
 //!   `ExecEvent`, `SocketEvent`, `PathRecord`, `Record` and `RecordBuf`,
-//!   equal to the native JSON by construction.
+//!   equal to the native JSON by construction;
+//! - [`schema`]: the events in the Elastic Common Schema and in OCSF, as
+//!   descriptions of their own ([`schema::Ecs`], [`schema::Ocsf`]) that the
+//!   two writers above write (with byte strings always as text, by
+//!   [`schema::Text`]'s rule).
 //!
 //! # Shape
 //!
@@ -65,6 +69,7 @@
 
 mod describe;
 pub mod json;
+pub mod schema;
 #[cfg(feature = "serde")]
 mod serde;
 
@@ -98,6 +103,9 @@ pub enum Node<'a> {
     Time(Timestamp),
     /// An audit byte string (see the module documentation).
     Bytes(&'a [u8]),
+    /// An audit byte string that the schema views write as a string by the
+    /// [`schema::Text`] rule (lossless, never an object).
+    Text(&'a [u8]),
     /// A list.
     Seq(Seq<'a>),
     /// A nested object.
@@ -115,6 +123,7 @@ impl fmt::Debug for Node<'_> {
             Node::Display(d) => write!(f, "Display({:?})", d.to_string()),
             Node::Time(t) => write!(f, "Time({t})"),
             Node::Bytes(b) => write!(f, "Bytes({:?})", crate::BStr(b)),
+            Node::Text(b) => write!(f, "Text({:?})", schema::Text(b)),
             Node::Seq(_) => f.write_str("Seq(..)"),
             Node::Map(_) => f.write_str("Map(..)"),
         }
@@ -150,6 +159,13 @@ pub enum Map<'a> {
     Exec(&'a ExecEvent<'a>),
     /// A socket event without its header.
     Socket(&'a SocketEvent<'a>),
+    /// An object of the ECS view.
+    Ecs(schema::EcsPart<'a>),
+    /// An object of the OCSF view.
+    Ocsf(schema::OcsfPart<'a>),
+    /// Another map with every byte string written as text ([`schema::Text`]),
+    /// in nested maps and lists too.
+    Text(&'a Map<'a>),
 }
 
 impl Describe for Map<'_> {
@@ -161,7 +177,42 @@ impl Describe for Map<'_> {
             Map::Path(x) => x.describe(v),
             Map::Exec(x) => x.describe(v),
             Map::Socket(x) => x.describe(v),
+            Map::Ecs(x) => x.describe(v),
+            Map::Ocsf(x) => x.describe(v),
+            // (through `dyn`: one visitor type however deep the nesting)
+            Map::Text(x) => x.describe(&mut AsText(&mut Forward(v))),
         }
+    }
+}
+
+/// Forwards entries to a visitor that may be unsized.
+struct Forward<'v, V: ?Sized>(&'v mut V);
+
+impl<V: Visitor + ?Sized> Visitor for Forward<'_, V> {
+    #[inline]
+    fn entry(&mut self, key: Key<'_>, value: Node<'_>) {
+        self.0.entry(key, value);
+    }
+}
+
+/// Forwards entries with byte strings turned into text.
+struct AsText<'v>(&'v mut dyn Visitor);
+
+impl Visitor for AsText<'_> {
+    #[inline]
+    fn entry(&mut self, key: Key<'_>, value: Node<'_>) {
+        as_text(value, |n| self.0.entry(key, n));
+    }
+}
+
+/// `node` with its byte strings as text, handed to `f`.
+#[inline]
+fn as_text(node: Node<'_>, f: impl FnOnce(Node<'_>)) {
+    match node {
+        Node::Bytes(b) => f(Node::Text(b)),
+        Node::Seq(s) => f(Node::Seq(Seq::Text(&s))),
+        Node::Map(m) => f(Node::Map(Map::Text(&m))),
+        other => f(other),
     }
 }
 
@@ -179,6 +230,13 @@ pub enum Seq<'a> {
     Keys(&'a Keys<'a>),
     /// The tokens without a key of a record body.
     Tokens(&'a Fields<'a>),
+    /// Words of the crate's vocabulary (ECS categories and types).
+    Words(&'a [&'static str]),
+    /// A list of the ECS view.
+    Ecs(schema::EcsSeq<'a>),
+    /// Another list with every byte string written as text
+    /// ([`schema::Text`]), in nested maps and lists too.
+    Text(&'a Seq<'a>),
 }
 
 impl Seq<'_> {
@@ -194,7 +252,18 @@ impl Seq<'_> {
                 .clone()
                 .filter(|f| f.key().is_empty())
                 .for_each(|f| item(Node::Bytes(f.raw()))),
+            Seq::Words(words) => words.iter().for_each(|w| item(Node::Str(w))),
+            Seq::Ecs(list) => list.items(item),
+            // (the common case without the `dyn` of the general one)
+            Seq::Text(&Seq::Bytes(list)) => list.iter().for_each(|b| item(Node::Text(b))),
+            Seq::Text(inner) => inner.items_as_text(&mut item),
         }
+    }
+
+    /// The items with byte strings as text (through `dyn`: one closure type
+    /// however deep the nesting).
+    fn items_as_text(&self, item: &mut dyn FnMut(Node<'_>)) {
+        self.items(|n| as_text(n, &mut *item));
     }
 }
 

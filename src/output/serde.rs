@@ -1,11 +1,13 @@
 //! `serde::Serialize` (feature `serde`) as a walk of the [description](super):
 //! the same keys, values and byte-string rule as the native JSON, for any
-//! serde format. Maps are serialized with unknown length.
+//! serde format; the schema views ([`Ecs`], [`Ocsf`]) likewise. Maps are
+//! serialized with unknown length.
 
 use std::fmt;
 
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
+use super::schema::{Ecs, Ocsf};
 use super::{Describe, Key, Node, Seq, Visitor};
 use crate::event::{Event, EventBuf, ExecEvent, PathRecord, SocketEvent};
 use crate::record::{Record, RecordBuf};
@@ -74,6 +76,11 @@ impl Serialize for SerNode<'_> {
                     m.end()
                 }
             },
+            Node::Text(b) if b.iter().all(|&c| (0x20..0x7f).contains(&c) && c != b'\\') => {
+                // printable ASCII without `\`: the text rule leaves it as it is
+                s.serialize_str(std::str::from_utf8(b).unwrap_or_default())
+            }
+            Node::Text(b) => s.collect_str(&super::schema::Text(b)),
             Node::Seq(items) => SerSeq(items).serialize(s),
             Node::Map(m) => AsMap(&m).serialize(s),
         }
@@ -121,7 +128,7 @@ impl fmt::Display for Hex<'_> {
 macro_rules! serialize_described {
     ($($t:ty),*) => {$(
         impl Serialize for $t {
-            /// As the native JSON writes it (see [`crate::output`]).
+            /// As the JSON writer writes it (see [`crate::output`]).
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 AsMap(self).serialize(s)
             }
@@ -136,5 +143,7 @@ serialize_described!(
     PathRecord<'_>,
     Record<'_>,
     RecordBuf,
-    EventBuf
+    EventBuf,
+    Ecs<'_>,
+    Ocsf<'_>
 );

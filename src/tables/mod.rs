@@ -1,5 +1,5 @@
-//! Lookup tables: audit arches, syscalls, errno values, record types and the
-//! field dictionary.
+//! Lookup tables: audit arches, syscalls, errno values, record types, the
+//! field dictionary, and Auditbeat's ECS vocabulary.
 //!
 //! The data lives in `tools/gen-tables/data/*.tsv` (facts gathered from the
 //! kernel headers and audit-userspace; see `tools/gen-tables/data/SOURCES.md`);
@@ -19,7 +19,7 @@
 mod generated;
 
 pub use self::generated::arch_consts::*;
-use self::generated::{arches, errno, fields, record_types, syscalls};
+use self::generated::{arches, ecs, errno, fields, record_types, syscalls};
 
 /// The name of an audit arch value (the `arch=` field of a SYSCALL record),
 /// as auparse prints it: `0xc000003e` is `"x86_64"`.
@@ -96,6 +96,47 @@ pub fn record_type_from_name(name: &[u8]) -> Option<u16> {
 /// here are the SYSCALL record's hex arguments ([`FieldKind::Hex`]).
 pub fn field_kind(name: &[u8]) -> FieldKind {
     fields::kind_of(name)
+}
+
+/// How Auditbeat classifies an event in ECS (elastic/go-libaudit
+/// `aucoalesce/normalizations.yaml`): the `event.action` word and the
+/// `event.kind`, `event.category` and `event.type` values.
+///
+/// ```
+/// use auditstream::tables;
+///
+/// let n = tables::ecs_syscall("connect");
+/// assert_eq!(n.action, Some("connected-to"));
+/// assert_eq!(n.category, ["network"]);
+/// assert_eq!(n.types, ["connection", "start"]);
+/// assert_eq!(tables::ecs_record_type(b"LOGIN")[0].action, Some("changed-login-id-to"));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EcsNormalization {
+    /// `event.action` (Auditbeat's vocabulary: `executed`, `bound-socket`).
+    pub action: Option<&'static str>,
+    /// `event.kind` when not `event` (`alert` for the anomaly records).
+    pub kind: Option<&'static str>,
+    /// `event.category` values.
+    pub category: &'static [&'static str],
+    /// `event.type` values.
+    pub types: &'static [&'static str],
+    /// Applies only to a record that has this field (AVC: `seresult` for
+    /// SELinux, `apparmor` for AppArmor).
+    pub has_field: Option<&'static str>,
+}
+
+/// The normalization of a syscall by name; syscalls Auditbeat does not name
+/// get its default (category `process`, type `info`, no action).
+pub fn ecs_syscall(name: &str) -> &'static EcsNormalization {
+    ecs::by_syscall(name).unwrap_or(&ecs::SYSCALL_DEFAULT)
+}
+
+/// The normalizations of a record type by its `type=` name (empty when
+/// Auditbeat has none; more than one when a field of the record chooses, see
+/// [`EcsNormalization::has_field`]).
+pub fn ecs_record_type(name: &[u8]) -> &'static [EcsNormalization] {
+    ecs::by_record_type(name)
 }
 
 /// How the value of an audit field is to be read (see [`field_kind`]).

@@ -200,13 +200,13 @@ impl std::fmt::Debug for LiveEvents {
 impl LiveEvents {
     /// Opens with [`LiveConfig::new`]`(mode)`: the standard rules, audit
     /// enabled, a 32 MiB receive buffer.
-    pub fn open(mode: Mode) -> Result<Self, NetlinkError> {
+    pub fn open(mode: Mode) -> Result<Self, Error> {
         Self::with_config(LiveConfig::new(mode))
     }
 
     /// Opens a session in `cfg.mode` and sets it up as `cfg` says. On error
     /// the kernel is restored before returning.
-    pub fn with_config(cfg: LiveConfig) -> Result<Self, NetlinkError> {
+    pub fn with_config(cfg: LiveConfig) -> Result<Self, Error> {
         let session = AuditSession::open(cfg.mode)?;
         Self::from_session(session, cfg)
     }
@@ -214,7 +214,7 @@ impl LiveEvents {
     /// Sets up an open session as `cfg` says (`cfg.mode` is ignored) and
     /// reads from it. What the session changed before is restored on close
     /// as well.
-    pub fn from_session(mut session: AuditSession, cfg: LiveConfig) -> Result<Self, NetlinkError> {
+    pub fn from_session(mut session: AuditSession, cfg: LiveConfig) -> Result<Self, Error> {
         if cfg.receive_buffer > 0 {
             session
                 .socket_mut()

@@ -3,6 +3,7 @@
 
 pub mod arch_consts;
 pub(crate) mod arches;
+pub(crate) mod ecs;
 pub(crate) mod errno;
 pub(crate) mod fields;
 pub(crate) mod record_types;

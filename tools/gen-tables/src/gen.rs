@@ -21,6 +21,7 @@ pub fn generate(data_dir: &Path) -> Vec<(String, String)> {
     let errnos = read_errnos(data_dir);
     let types = read_record_types(data_dir);
     let fields = read_fields(data_dir);
+    let norms = read_normalizations(data_dir);
     for (_, _, table) in &arches {
         if let Some(t) = table {
             assert!(syscalls.contains_key(t), "arches.tsv: no syscall table {t}");
@@ -34,6 +35,7 @@ pub fn generate(data_dir: &Path) -> Vec<(String, String)> {
         ("errno.rs".to_string(), gen_errno(&errnos)),
         ("record_types.rs".to_string(), gen_record_types(&types)),
         ("fields.rs".to_string(), gen_fields(&fields)),
+        ("ecs.rs".to_string(), gen_ecs(&norms)),
     ]
 }
 
@@ -209,6 +211,64 @@ fn read_fields(dir: &Path) -> Vec<(String, &'static str)> {
     v
 }
 
+/// One row of ecs_normalizations.tsv.
+struct Norm {
+    by_syscall: bool,
+    name: String,
+    action: Option<String>,
+    kind: Option<String>,
+    category: Vec<String>,
+    types: Vec<String>,
+    has_field: Option<String>,
+}
+
+/// The rows of ecs_normalizations.tsv, in file order.
+fn read_normalizations(dir: &Path) -> Vec<Norm> {
+    const FILE: &str = "ecs_normalizations.tsv";
+    let opt = |s: &str| (s != "-").then(|| s.to_string());
+    let list = |s: &str| -> Vec<String> {
+        if s == "-" {
+            Vec::new()
+        } else {
+            s.split(',').map(str::to_string).collect()
+        }
+    };
+    let mut v = Vec::new();
+    for (line, c) in rows(dir, FILE, 7) {
+        let by_syscall = match c[0].as_str() {
+            "syscall" => true,
+            "record" => false,
+            other => panic!("{FILE}:{line}: expected syscall or record, got {other:?}"),
+        };
+        // go-libaudit spells one record type with the kernel constant's prefix
+        let name = c[1].strip_prefix("AUDIT_").unwrap_or(&c[1]).to_string();
+        if name != "*" {
+            check_ident(FILE, line, &name);
+        }
+        for word in [&c[2], &c[3], &c[4], &c[5], &c[6]] {
+            assert!(
+                word.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_,".contains(&b)),
+                "{FILE}:{line}: bad word {word:?}"
+            );
+        }
+        v.push(Norm {
+            by_syscall,
+            name,
+            action: opt(&c[2]),
+            kind: opt(&c[3]),
+            category: list(&c[4]),
+            types: list(&c[5]),
+            has_field: opt(&c[6]),
+        });
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for n in v.iter().filter(|n| n.by_syscall) {
+        assert!(seen.insert(&n.name), "{FILE}: syscall {} twice", n.name);
+    }
+    v
+}
+
 // ---- writing ----------------------------------------------------------------
 
 fn const_ident(name: &str) -> String {
@@ -222,6 +282,7 @@ fn gen_mod() -> String {
          \n\
          pub mod arch_consts;\n\
          pub(crate) mod arches;\n\
+         pub(crate) mod ecs;\n\
          pub(crate) mod errno;\n\
          pub(crate) mod fields;\n\
          pub(crate) mod record_types;\n\
@@ -439,5 +500,92 @@ fn gen_fields(fields: &[(String, &'static str)]) -> String {
         .collect();
     byte_match(&mut s, &keys, "{}", "FieldKind::Other");
     s.push_str("}\n");
+    s
+}
+
+fn norm_literal(n: &Norm) -> String {
+    let opt = |o: &Option<String>| {
+        o.as_ref()
+            .map_or("None".to_string(), |s| format!("Some({s:?})"))
+    };
+    let list = |l: &[String]| {
+        let items: Vec<String> = l.iter().map(|s| format!("{s:?}")).collect();
+        format!("&[{}]", items.join(", "))
+    };
+    format!(
+        "EcsNormalization {{\n    action: {},\n    kind: {},\n    category: {},\n    \
+         types: {},\n    has_field: {},\n}}",
+        opt(&n.action),
+        opt(&n.kind),
+        list(&n.category),
+        list(&n.types),
+        opt(&n.has_field)
+    )
+}
+
+fn gen_ecs(norms: &[Norm]) -> String {
+    let mut s = String::from(HEADER);
+    s.push_str(
+        "//! Auditbeat's normalizations: ECS `event.action`, `event.kind`,\n\
+         //! `event.category` and `event.type` by syscall name and by record type\n\
+         //! (elastic/go-libaudit `aucoalesce/normalizations.yaml`).\n\
+         \n\
+         use crate::tables::EcsNormalization;\n",
+    );
+    // Each distinct normalization once, as a constant named by its first row.
+    let mut consts: Vec<String> = Vec::new();
+    let mut ident = Vec::with_capacity(norms.len());
+    for n in norms {
+        let lit = norm_literal(n);
+        let i = consts.iter().position(|c| *c == lit).unwrap_or_else(|| {
+            consts.push(lit);
+            consts.len() - 1
+        });
+        ident.push(format!("N{i}"));
+    }
+    let default = norms
+        .iter()
+        .position(|n| n.by_syscall && n.name == "*")
+        .expect("ecs_normalizations.tsv: no catch-all syscall row `*`");
+    let _ = write!(
+        s,
+        "\n/// What a syscall without its own normalization gets.\n\
+         pub(crate) const SYSCALL_DEFAULT: EcsNormalization = {};\n",
+        ident[default]
+    );
+    s.push_str(
+        "\n/// The normalization of a syscall name.\n\
+         pub(crate) fn by_syscall(name: &str) -> Option<&'static EcsNormalization> {\n    \
+         Some(match name {\n",
+    );
+    let mut sys: Vec<(&str, &str)> = norms
+        .iter()
+        .zip(&ident)
+        .filter(|(n, _)| n.by_syscall && n.name != "*")
+        .map(|(n, i)| (n.name.as_str(), i.as_str()))
+        .collect();
+    sys.sort();
+    for (name, i) in sys {
+        let _ = writeln!(s, "        {name:?} => &{i},");
+    }
+    s.push_str("        _ => return None,\n    })\n}\n");
+    s.push_str(
+        "\n/// The normalizations of a record type name (more than one when a field\n\
+         /// of the record chooses: `has_field`).\n\
+         pub(crate) fn by_record_type(name: &[u8]) -> &'static [EcsNormalization] {\n",
+    );
+    let mut by_type: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (n, i) in norms.iter().zip(&ident).filter(|(n, _)| !n.by_syscall) {
+        by_type.entry(&n.name).or_default().push(i);
+    }
+    let keys: Vec<(String, String)> = by_type
+        .iter()
+        .map(|(name, ids)| (name.to_string(), format!("&[{}]", ids.join(", "))))
+        .collect();
+    byte_match(&mut s, &keys, "{}", "&[]");
+    s.push_str("}\n");
+    for (i, c) in consts.iter().enumerate() {
+        let _ = write!(s, "\nconst N{i}: EcsNormalization = {c};\n");
+    }
     s
 }
