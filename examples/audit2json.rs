@@ -2,7 +2,14 @@
 //!
 //! ```text
 //! audit2json [--format native|ecs|ocsf] [--host NAME] [--records] [--netlink] [--stats] [--hex-bytes] FILE...
+//! audit2json [--format ...] [--host NAME] [--hex-bytes] --follow PATH [--checkpoint FILE]
+//! audit2json [--format ...] [--host NAME] [--hex-bytes] --follow -
+//! audit2json --plugin OUTPUT
 //! ```
+//!
+//! `--output FILE` appends the JSON lines to FILE instead of stdout (an
+//! auditd plugin's stdout goes nowhere). `--plugin OUTPUT` is `--follow -
+//! --output OUTPUT` in the two arguments auditd passes a plugin at most.
 //!
 //! By default every event (exec, socket, other, lost) is written as one JSON
 //! object per line; `--records` writes every record instead. `--format`
@@ -18,6 +25,21 @@
 //! parses and decodes every field). `--hex-bytes` writes byte strings as
 //! lowercase hex. The JSON format is documented in `auditstream::output`.
 //!
+//! `--follow PATH` follows an audit.log as auditd writes and rotates it
+//! (`tail -F`: renamed files are read to their end, then the files rotated
+//! after them; copy-truncate is followed too) and writes events until SIGINT
+//! or SIGTERM. With `--checkpoint FILE` it then writes where it stood, with
+//! the events still being assembled, to FILE, and exits 0; started again
+//! with the same FILE it resumes after it: no event lost, none twice, also
+//! when auditd rotated the file in between. A FILE that is corrupt, from
+//! another log, or from a newer version is refused (exit 2), never skipped
+//! silently. Without `--checkpoint`, pending events are written at the end.
+//! `--follow -` reads records from stdin as auditd's dispatcher writes them to
+//! a plugin (`format = string`, see `examples/plugin/`) until the end of the
+//! input. In both, each event is written out (flushed) as it comes, and an
+//! event that gets no record for 2 s of wall time is written then, flagged
+//! `timed_out`.
+//!
 //! Lines (datagrams) that do not parse are reported on stderr with their file
 //! and line number (the first 10; all are counted) and skipped; the events
 //! around them still come out. A one-line summary goes to stderr at the end,
@@ -32,15 +54,20 @@
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use auditstream::output::json::{self, write_event, write_record, JsonOptions};
 use auditstream::output::schema::{Context, Ecs, Ocsf};
 use auditstream::reassemble::Stats;
 use auditstream::source::capture::{CaptureEvents, CaptureReader};
 use auditstream::source::log::{LineReader, LogEvents};
-use auditstream::source::{Events, RecordInput};
-use auditstream::{Error, Record};
+use auditstream::source::{
+    Checkpoint, CheckpointErrorKind, EventSource, FollowConfig, FollowEvents, StreamEvents,
+};
+use auditstream::{Error, EventBuf, Record};
 
 const BUF: usize = 1 << 20;
 const SHOW_ERRORS: u64 = 10;
@@ -55,6 +82,12 @@ struct Opts {
     /// The host of records without `node=` (schemas).
     host: Option<String>,
     files: Vec<String>,
+    /// `--follow PATH` (or `-`).
+    follow: Option<String>,
+    /// `--checkpoint FILE`.
+    checkpoint: Option<PathBuf>,
+    /// `--output FILE`.
+    output: Option<PathBuf>,
 }
 
 /// The shape of events.
@@ -199,39 +232,47 @@ fn netlink_records(o: &Opts, out: &mut impl Write, sum: &mut Summary) -> io::Res
     Ok(())
 }
 
-fn events<I: RecordInput>(
-    mut events: Events<I>,
-    names: &[String],
+/// Writes one event in the chosen format into `buf`.
+fn render(buf: &mut Vec<u8>, ev: &EventBuf, o: &Opts) {
+    let event = ev.event();
+    if o.stats {
+        // --stats measures building the structured event
+        std::hint::black_box(&event);
+        return;
+    }
+    let ctx = || {
+        let ctx = Context::default().names_from(ev.records());
+        match &o.host {
+            Some(h) => ctx.host(h.as_bytes()),
+            None => ctx,
+        }
+    };
+    match o.format {
+        Format::Native => write_event(buf, &event, o.json),
+        Format::Ecs => json::write(buf, &Ecs::new(&event, ctx()), o.json),
+        Format::Ocsf => json::write(buf, &Ocsf::new(&event, ctx()), o.json),
+    }
+}
+
+/// Every event of `src`, written out. `name` names an input in messages
+/// (the one a parse error gives, or for an I/O error the one being read);
+/// `live`: flush each event out as it comes (streamed inputs).
+fn events<S: EventSource>(
+    src: &mut S,
+    name: &dyn Fn(&S, Option<usize>) -> String,
     o: &Opts,
     out: &mut impl Write,
     sum: &mut Summary,
+    live: bool,
 ) -> io::Result<()> {
     let mut buf = Vec::with_capacity(1 << 16);
     let what = if o.netlink { "datagram" } else { "line" };
-    let name = |i: usize| names.get(i).map_or("?", String::as_str);
     let mut res = Ok(());
-    while let Some(ev) = events.next_event() {
+    while let Some(ev) = src.next_event() {
         match ev {
             Ok(ev) => {
                 sum.events += 1;
-                let event = ev.event();
-                if o.stats {
-                    // --stats measures building the structured event
-                    std::hint::black_box(&event);
-                } else {
-                    let ctx = || {
-                        let ctx = Context::default().names_from(ev.records());
-                        match &o.host {
-                            Some(h) => ctx.host(h.as_bytes()),
-                            None => ctx,
-                        }
-                    };
-                    match o.format {
-                        Format::Native => write_event(&mut buf, &event, o.json),
-                        Format::Ecs => json::write(&mut buf, &Ecs::new(&event, ctx()), o.json),
-                        Format::Ocsf => json::write(&mut buf, &Ocsf::new(&event, ctx()), o.json),
-                    }
-                }
+                render(&mut buf, ev, o);
                 if let Err(e) = emit(out, &mut buf, o) {
                     res = Err(e);
                     break;
@@ -242,21 +283,125 @@ fn events<I: RecordInput>(
                 index,
                 source,
                 ..
-            }) => sum.reject(&format!("{}: {what} {index}: {source}", name(input))),
-            Err(Error::Io(e)) => sum.input_failed(name(events.input_number()), &e),
+            }) => sum.reject(&format!(
+                "{}: {what} {index}: {source}",
+                name(src, Some(input))
+            )),
+            Err(Error::Io(e)) => sum.input_failed(&name(src, None), &e),
             Err(e) => sum.reject(&e.to_string()),
         }
+        if live && !src.has_ready() {
+            if let Err(e) = out.flush() {
+                res = Err(e);
+                break;
+            }
+        }
     }
-    sum.stats = events.stats().events;
-    sum.records = sum.stats.records;
-    sum.bytes = events.bytes_read();
+    let st = src.stats();
+    sum.stats = st.events;
+    sum.records = st.events.records;
+    sum.bytes = st.bytes;
     res
+}
+
+/// Writes the events a closed source still held.
+fn write_all(
+    evs: &[EventBuf],
+    o: &Opts,
+    out: &mut impl Write,
+    sum: &mut Summary,
+) -> io::Result<()> {
+    let mut buf = Vec::new();
+    for ev in evs {
+        sum.events += 1;
+        render(&mut buf, ev, o);
+        emit(out, &mut buf, o)?;
+    }
+    out.flush()
+}
+
+static STOP: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+
+extern "C" fn on_signal(_: libc::c_int) {
+    if let Some(flag) = STOP.get() {
+        flag.store(true, Ordering::Relaxed);
+    }
+}
+
+/// SIGINT and SIGTERM set `flag`.
+fn stop_on_signals(flag: Arc<AtomicBool>) {
+    let _ = STOP.set(flag);
+    let handler = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+    // SAFETY: the handler only does an atomic load and store.
+    unsafe {
+        libc::signal(libc::SIGINT, handler);
+        libc::signal(libc::SIGTERM, handler);
+    }
+}
+
+/// `--follow PATH [--checkpoint FILE]`.
+fn follow(path: &str, o: &Opts, out: &mut impl Write, sum: &mut Summary) -> io::Result<()> {
+    let cfg = FollowConfig::default();
+    let started = match &o.checkpoint {
+        Some(file) => match Checkpoint::load(file) {
+            Ok(cp) => FollowEvents::resume(path, cfg, &cp).map_err(|e| match e {
+                Error::Checkpoint(c) => Error::Checkpoint(c.in_file(file)),
+                e => e,
+            }),
+            // the first run: no checkpoint yet
+            Err(e) if e.kind == CheckpointErrorKind::Unreadable(io::ErrorKind::NotFound) => {
+                FollowEvents::open(path, cfg)
+            }
+            Err(e) => Err(e.into()),
+        },
+        None => FollowEvents::open(path, cfg),
+    };
+    let mut src = match started {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("audit2json: {e}");
+            sum.failed_inputs += 1;
+            return Ok(());
+        }
+    };
+    stop_on_signals(src.stop_handle());
+    let name = |_: &FollowEvents, _| path.to_string();
+    let res = events(&mut src, &name, o, out, sum, true);
+    match &o.checkpoint {
+        Some(file) => {
+            // the events still pending go into the checkpoint, not out
+            if let Err(e) = src.checkpoint().save(file) {
+                eprintln!("audit2json: writing the checkpoint {}: {e}", file.display());
+                sum.failed_inputs += 1;
+            }
+            res
+        }
+        None => {
+            res?;
+            let closed = src.close().map_err(io::Error::other)?;
+            write_all(&closed.events, o, out, sum)
+        }
+    }
+}
+
+/// `--follow -`: auditd's plugin input on stdin.
+fn plugin(o: &Opts, out: &mut impl Write, sum: &mut Summary) -> io::Result<()> {
+    let mut src = StreamEvents::new(io::stdin());
+    stop_on_signals(src.stop_handle());
+    let name = |_: &StreamEvents<io::Stdin>, _| "stdin".to_string();
+    let res = events(&mut src, &name, o, out, sum, true);
+    res?;
+    let closed = src.close().map_err(io::Error::other)?;
+    sum.stats = closed.stats.events;
+    sum.records = closed.stats.events.records;
+    write_all(&closed.events, o, out, sum)
 }
 
 fn usage() -> ExitCode {
     eprintln!(
         "usage: audit2json [--format native|ecs|ocsf] [--host NAME] [--records] [--netlink] \
-         [--stats] [--hex-bytes] FILE... ('-' is stdin; --records and --hex-bytes are native only)"
+         [--stats] [--hex-bytes] [--output FILE] FILE... | --follow PATH [--checkpoint FILE] | \
+         --follow - | --plugin OUTPUT ('-' is stdin; --records and --hex-bytes are native only)"
     );
     ExitCode::from(2)
 }
@@ -289,32 +434,76 @@ fn main() -> ExitCode {
                 Some(h) => o.host = Some(h),
                 None => return usage(),
             },
+            "--follow" => match args.next() {
+                Some(p) => o.follow = Some(p),
+                None => return usage(),
+            },
+            "--checkpoint" => match args.next() {
+                Some(p) => o.checkpoint = Some(PathBuf::from(p)),
+                None => return usage(),
+            },
+            "--output" | "-o" => match args.next() {
+                Some(p) => o.output = Some(PathBuf::from(p)),
+                None => return usage(),
+            },
+            "--plugin" => match args.next() {
+                Some(p) => {
+                    o.follow = Some("-".into());
+                    o.output = Some(PathBuf::from(p));
+                }
+                None => return usage(),
+            },
             "-h" | "--help" => return usage(),
             s if s.starts_with("--") => return usage(),
             _ => o.files.push(a),
         }
     }
-    if o.files.is_empty() || (o.format != Format::Native && (o.records || o.json.hex_bytes)) {
+    let follows = o.follow.is_some();
+    let bad = (o.files.is_empty() != follows)
+        || (o.format != Format::Native && (o.records || o.json.hex_bytes))
+        || (follows && (o.records || o.netlink || o.stats))
+        || (o.checkpoint.is_some() && !follows)
+        || (o.checkpoint.is_some() && o.follow.as_deref() == Some("-"));
+    if bad {
         return usage();
     }
     if o.host.is_none() {
         o.host = local_host();
     }
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::with_capacity(BUF, stdout.lock());
+    let sink: Box<dyn Write> = match &o.output {
+        Some(p) => match std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(p)
+        {
+            Ok(f) => Box::new(f),
+            Err(e) => {
+                eprintln!("audit2json: {}: {e}", p.display());
+                return ExitCode::from(2);
+            }
+        },
+        None => Box::new(io::stdout().lock()),
+    };
+    let mut out = io::BufWriter::with_capacity(BUF, sink);
     let mut sum = Summary::default();
     let t0 = std::time::Instant::now();
-    let res = match (o.netlink, o.records) {
-        (true, true) => netlink_records(&o, &mut out, &mut sum),
-        (false, true) => log_records(&o, &mut out, &mut sum),
-        (netlink, false) => {
+    let res = match (o.follow.as_deref(), o.netlink, o.records) {
+        (Some("-"), _, _) => plugin(&o, &mut out, &mut sum),
+        (Some(path), _, _) => follow(path, &o, &mut out, &mut sum),
+        (None, true, true) => netlink_records(&o, &mut out, &mut sum),
+        (None, false, true) => log_records(&o, &mut out, &mut sum),
+        (None, netlink, false) => {
             let (names, inputs): (Vec<_>, Vec<_>) = open_all(&o, &mut sum).into_iter().unzip();
+            let name = |i: usize| names.get(i).map_or("?", String::as_str).to_string();
             if netlink {
-                let ev = CaptureEvents::with_config(inputs, Default::default());
-                events(ev, &names, &o, &mut out, &mut sum)
+                let mut ev = CaptureEvents::with_config(inputs, Default::default());
+                let name =
+                    |e: &CaptureEvents<_>, i: Option<usize>| name(i.unwrap_or(e.input_number()));
+                events(&mut ev, &name, &o, &mut out, &mut sum, false)
             } else {
-                let ev = LogEvents::with_config(inputs, Default::default());
-                events(ev, &names, &o, &mut out, &mut sum)
+                let mut ev = LogEvents::with_config(inputs, Default::default());
+                let name = |e: &LogEvents<_>, i: Option<usize>| name(i.unwrap_or(e.input_number()));
+                events(&mut ev, &name, &o, &mut out, &mut sum, false)
             }
         }
     };

@@ -165,6 +165,10 @@ impl<I: RecordInput> EventSource for Events<I> {
         }
     }
 
+    fn has_ready(&self) -> bool {
+        self.pump.re.has_output()
+    }
+
     fn stats(&self) -> SourceStats {
         self.pump.stats(self.bytes_read())
     }

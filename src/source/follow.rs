@@ -477,12 +477,6 @@ impl FollowEvents {
         EventSource::next_event(self)
     }
 
-    /// Whether complete events are waiting, so that the next call returns
-    /// without waiting for input (a caller can flush its output when not).
-    pub fn has_ready(&self) -> bool {
-        self.pump.re.has_output()
-    }
-
     /// Where the follower stands, with every event not yet handed out (the
     /// one lent by the last `next_event` counts as handed out). A new
     /// process [`resume`](Self::resume)s from it.
@@ -755,6 +749,10 @@ impl EventSource for FollowEvents {
             Ok(()) => self.pump.current.as_ref().map(Ok),
             Err(e) => Some(Err(e)),
         }
+    }
+
+    fn has_ready(&self) -> bool {
+        self.pump.re.has_output()
     }
 
     fn stats(&self) -> SourceStats {

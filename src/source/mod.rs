@@ -54,6 +54,11 @@ pub trait EventSource {
     /// The counters so far.
     fn stats(&self) -> SourceStats;
 
+    /// Whether complete events are waiting, so that the next `next_event`
+    /// returns without reading or waiting: a caller writing events out can
+    /// flush its output when this is false.
+    fn has_ready(&self) -> bool;
+
     /// Ends the stream: completes every event still pending (reading what
     /// the source still has queued, for the live socket), and returns the
     /// events not yet handed out with the final counters. Sources that

@@ -125,12 +125,6 @@ impl<R: Read + AsFd> StreamEvents<R> {
         EventSource::next_event(self)
     }
 
-    /// Whether complete events are waiting, so that the next call returns
-    /// without waiting for input (a caller can flush its output when not).
-    pub fn has_ready(&self) -> bool {
-        self.pump.re.has_output()
-    }
-
     fn advance(&mut self) -> Option<Result<(), Error>> {
         loop {
             if self.pump.next_ready() {
@@ -216,6 +210,10 @@ impl<R: Read + AsFd> EventSource for StreamEvents<R> {
             Ok(()) => self.pump.current.as_ref().map(Ok),
             Err(e) => Some(Err(e)),
         }
+    }
+
+    fn has_ready(&self) -> bool {
+        self.pump.re.has_output()
     }
 
     fn stats(&self) -> SourceStats {

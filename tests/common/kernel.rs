@@ -47,7 +47,7 @@ pub fn kernel() -> Option<Kernel> {
         .expect("open lock file");
     #[allow(clippy::incompatible_msrv)] // tests run on a recent toolchain
     file.lock().expect("lock /tmp/auditstream-kernel.lock");
-    let before = match AuditSocket::open(Mode::ReadOnly).and_then(|mut s| s.status()) {
+    let before = match AuditSocket::open(Mode::Control).and_then(|mut s| s.status()) {
         Ok(s) => s,
         Err(NetlinkError::Unsupported(e)) => {
             super::skip(&format!("no kernel audit support ({e})"));
@@ -73,7 +73,7 @@ pub fn kernel() -> Option<Kernel> {
 impl Kernel {
     /// Puts back whatever a failed test left, then asserts the state is clean.
     pub fn restore_and_check(&self) -> Result<(), String> {
-        let mut s = AuditSocket::open(Mode::ReadOnly).map_err(|e| e.to_string())?;
+        let mut s = AuditSocket::open(Mode::Control).map_err(|e| e.to_string())?;
         let mut st = s.status().map_err(|e| e.to_string())?;
         let rules = s.list_rules().map_err(|e| e.to_string())?;
         let dirty = st.enabled != 0
@@ -126,27 +126,60 @@ impl Drop for Kernel {
 }
 
 pub fn status() -> Status {
-    AuditSocket::open(Mode::ReadOnly).unwrap().status().unwrap()
+    AuditSocket::open(Mode::Control).unwrap().status().unwrap()
 }
 
 /// auditd started by a test: `auditd -n -s nochange -c DIR`, stopped on drop.
 pub struct Auditd {
     pub child: Child,
-    dir: PathBuf,
+    pub dir: PathBuf,
+}
+
+/// How a test's auditd writes its log.
+#[derive(Default)]
+pub struct AuditdConfig {
+    /// `max_log_file` in MB with `max_log_file_action = ROTATE` and
+    /// `num_logs`, or no rotation.
+    pub rotate: Option<(u32, u32)>,
+    /// Plugin configurations for its `plugins.d`: (file name, text).
+    pub plugins: Vec<(String, String)>,
+    /// `flush`: INCREMENTAL_ASYNC with `freq = 1000` by default; `Some(n)`:
+    /// INCREMENTAL_ASYNC every `n` records.
+    pub freq: Option<u32>,
 }
 
 impl Auditd {
     pub fn start() -> Option<Auditd> {
+        Auditd::start_with(AuditdConfig::default())
+    }
+
+    /// The log file it writes.
+    pub fn log(&self) -> PathBuf {
+        self.dir.join("audit.log")
+    }
+
+    pub fn start_with(cfg: AuditdConfig) -> Option<Auditd> {
         let bin = ["/usr/sbin/auditd", "/sbin/auditd"]
             .into_iter()
             .find(|p| Path::new(p).exists())?;
         let dir = std::env::temp_dir().join(format!("auditstream-auditd-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join("plugins.d")).unwrap();
+        for (name, text) in &cfg.plugins {
+            let p = dir.join("plugins.d").join(name);
+            std::fs::write(&p, text).unwrap();
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o640)).unwrap();
+        }
+        let (max_log_file, action, num_logs) = match cfg.rotate {
+            Some((mb, n)) => (mb, "ROTATE", n),
+            None => (100, "IGNORE", 0),
+        };
+        let freq = cfg.freq.unwrap_or(1000);
         let conf = format!(
             "local_events = yes\nwrite_logs = yes\nlog_file = {log}\nlog_group = root\nlog_format = RAW\n\
-             flush = INCREMENTAL_ASYNC\nfreq = 1000\nmax_log_file = 100\nnum_logs = 0\npriority_boost = 4\n\
-             name_format = NONE\nmax_log_file_action = IGNORE\nspace_left = 2\nspace_left_action = IGNORE\n\
+             flush = INCREMENTAL_ASYNC\nfreq = {freq}\nmax_log_file = {max_log_file}\nnum_logs = {num_logs}\npriority_boost = 4\n\
+             name_format = NONE\nmax_log_file_action = {action}\nspace_left = 2\nspace_left_action = IGNORE\n\
              verify_email = no\naction_mail_acct = root\nadmin_space_left = 1\nadmin_space_left_action = IGNORE\n\
              disk_full_action = IGNORE\ndisk_error_action = IGNORE\nuse_libwrap = no\ntcp_listen_queue = 5\n\
              tcp_max_per_addr = 1\ntcp_client_max_idle = 0\ntransport = TCP\ndistribute_network = no\n\

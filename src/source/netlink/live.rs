@@ -570,6 +570,10 @@ impl EventSource for LiveEvents {
         LiveEvents::stats(self)
     }
 
+    fn has_ready(&self) -> bool {
+        LiveEvents::has_ready(self)
+    }
+
     fn close(self) -> Result<Closed, Error> {
         LiveEvents::close(self)
     }

@@ -37,6 +37,11 @@ pub enum Mode {
     /// not wait for multicast readers: a full receive buffer loses records
     /// ([`Received::Overrun`]).
     ReadOnly,
+    /// Neither: no records at all, only the answers to this socket's own
+    /// status and rule requests (as `auditctl` does). For controlling audit
+    /// next to a daemon or a listener without a receive queue that a burst of
+    /// records could fill.
+    Control,
 }
 
 /// The outcome of one [`AuditSocket::recv`].
@@ -176,6 +181,7 @@ impl AuditSocket {
                     .map_err(|e| NetlinkError::io(Request::JoinReadLog, e))?;
             }
             Mode::Daemon => s.register()?,
+            Mode::Control => {}
         }
         Ok(s)
     }
