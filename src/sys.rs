@@ -1,5 +1,6 @@
-//! The only unsafe code of the crate: `poll(2)` for streamed inputs, and the
-//! socket options and batch receive that netlink-sys does not expose.
+//! The only unsafe code of the crate: `poll(2)` for streamed inputs, the
+//! socket options and batch receive that netlink-sys does not expose, and
+//! the registration of a socket with tokio's reactor.
 #![allow(unsafe_code)]
 
 use std::io;
@@ -175,4 +176,23 @@ pub(crate) fn recvmmsg(
         batch.got.push((msgs[i].msg_len as usize, addrs[i].nl_pid));
     }
     Ok(n)
+}
+
+/// Registers `fd` (a duplicate of a socket's descriptor, which refers to the
+/// same open socket: epoll watches the file description, so readiness is the
+/// socket's) with the current tokio reactor, for read readiness. The
+/// `AsyncFd` owns it and closes it when dropped; `into_inner` deregisters it
+/// and gives it back.
+#[cfg(all(feature = "tokio", feature = "netlink", target_os = "linux"))]
+pub(crate) fn register_readable(
+    fd: std::os::fd::OwnedFd,
+) -> io::Result<::tokio::io::unix::AsyncFd<std::os::fd::OwnedFd>> {
+    // SAFETY: `fd` is an open descriptor owned by the `AsyncFd` from here on:
+    // it stays open, refers to the same file description, and its
+    // `as_raw_fd` returns the same number until the `AsyncFd` is dropped or
+    // taken apart.
+    unsafe {
+        ::tokio::io::unix::AsyncFd::register_with_interest(fd, ::tokio::io::Interest::READABLE)
+    }
+    .map_err(|e| e.into_parts().1)
 }

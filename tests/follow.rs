@@ -134,9 +134,20 @@ fn numbered(path: &Path, n: u32) -> PathBuf {
     PathBuf::from(p)
 }
 
+/// How the follower is read.
+#[derive(Clone, Copy, Debug)]
+enum Reader {
+    /// `next_event` in a thread.
+    Blocking,
+    /// A `FollowStream` in a tokio runtime of its own thread (feature `tokio`).
+    #[cfg(feature = "tokio")]
+    Async,
+}
+
 /// A follower in a thread: runs until stopped, then hands back what it
 /// emitted and its checkpoint (as text), or, when `last`, what close drained.
 fn spawn(
+    reader: Reader,
     path: PathBuf,
     from: Option<String>,
     last_bytes: Option<u64>,
@@ -181,10 +192,31 @@ fn spawn(
     let stop = f.stop_handle();
     let handle = std::thread::spawn(move || {
         let mut out = Vec::new();
-        while let Some(ev) = f.next_event() {
-            match ev {
-                Ok(ev) => out.push(json(ev)),
-                Err(e) => panic!("follower: {e}"),
+        match reader {
+            Reader::Blocking => {
+                while let Some(ev) = f.next_event() {
+                    match ev {
+                        Ok(ev) => out.push(json(ev)),
+                        Err(e) => panic!("follower: {e}"),
+                    }
+                }
+            }
+            #[cfg(feature = "tokio")]
+            Reader::Async => {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                f = rt.block_on(async {
+                    let mut s = auditstream::source::tokio::FollowStream::new(f);
+                    while let Some(ev) = s.next().await {
+                        match ev {
+                            Ok(ev) => out.push(json(&ev)),
+                            Err(e) => panic!("follower: {e}"),
+                        }
+                    }
+                    s.into_inner()
+                });
             }
         }
         let cp = f.checkpoint().to_string();
@@ -197,10 +229,12 @@ fn spawn(
     (stop, handle)
 }
 
-fn run(seed: u64) {
+fn run(reader: Reader, seed: u64) {
     let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
-    let dir =
-        std::env::temp_dir().join(format!("auditstream-follow-{}-{seed}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!(
+        "auditstream-follow-{}-{reader:?}-{seed}",
+        std::process::id()
+    ));
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir).unwrap();
     let path = dir.join("audit.log");
@@ -209,7 +243,7 @@ fn run(seed: u64) {
     let want = expected(&lines);
 
     let mut got: BTreeMap<String, usize> = BTreeMap::new();
-    let (mut stop, mut handle) = spawn(path.clone(), None, None);
+    let (mut stop, mut handle) = spawn(reader, path.clone(), None, None);
     let (mut restarts, mut renames, mut truncs, mut cuts) = (0, 0, 0, 0);
     let mut i = 0;
     let mut file = OpenOptions::new().append(true).open(&path).unwrap();
@@ -260,7 +294,7 @@ fn run(seed: u64) {
             if rng.below(3) == 0 {
                 std::thread::sleep(Duration::from_millis(rng.below(20)));
             }
-            (stop, handle) = spawn(path.clone(), Some(cp), None);
+            (stop, handle) = spawn(reader, path.clone(), Some(cp), None);
             restarts += 1;
         }
     }
@@ -271,7 +305,7 @@ fn run(seed: u64) {
     for j in out {
         *got.entry(j).or_default() += 1;
     }
-    let (stop, handle) = spawn(path.clone(), Some(cp), Some(0));
+    let (stop, handle) = spawn(reader, path.clone(), Some(cp), Some(0));
     // 2.4 MB at most are left: a second is plenty, then it drains
     std::thread::sleep(Duration::from_millis(1000));
     stop.store(true, Ordering::Relaxed);
@@ -280,7 +314,7 @@ fn run(seed: u64) {
         *got.entry(j).or_default() += 1;
     }
     eprintln!(
-        "seed {seed}: {} lines, {cuts} cut, {renames} renames, {truncs} copy-truncates, {restarts} restarts; {} distinct events",
+        "{reader:?} seed {seed}: {} lines, {cuts} cut, {renames} renames, {truncs} copy-truncates, {restarts} restarts; {} distinct events",
         lines.len(),
         want.len()
     );
@@ -319,10 +353,24 @@ fn rotation_and_restarts_lose_nothing_and_repeat_nothing() {
         .ok()
         .and_then(|v| v.parse().ok())
     {
-        return run(one);
+        return run(Reader::Blocking, one);
     }
     for seed in 1..=n {
-        run(seed);
+        run(Reader::Blocking, seed);
+    }
+}
+
+/// The same through the async `FollowStream`: seeds 1..=2, or
+/// `AUDITSTREAM_FOLLOW_SEEDS=N`.
+#[cfg(feature = "tokio")]
+#[test]
+fn rotation_and_restarts_through_the_async_stream() {
+    let n = std::env::var("AUDITSTREAM_FOLLOW_SEEDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2);
+    for seed in 1..=n {
+        run(Reader::Async, seed);
     }
 }
 

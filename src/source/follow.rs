@@ -494,6 +494,42 @@ impl FollowEvents {
         }
     }
 
+    /// For readers that wait themselves (the async stream): reads on without
+    /// waiting, flushing idle events when there is nothing to read; whether
+    /// anything was read.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    pub(crate) fn step(&mut self) -> Result<bool, Error> {
+        match self.feed() {
+            Ok(true) => Ok(true),
+            Ok(false) => {
+                self.idle_flush();
+                Ok(false)
+            }
+            Err(e) => {
+                self.pump.count(&e);
+                Err(e)
+            }
+        }
+    }
+
+    /// The next complete event, if one is waiting (for the async stream).
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    pub(crate) fn pop_ready(&mut self) -> Option<EventBuf> {
+        self.pump.re.pop()
+    }
+
+    /// How often it looks for growth while idle.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    pub(crate) fn poll_interval(&self) -> Duration {
+        self.cfg.poll_interval
+    }
+
+    /// Whether the stop flag is set.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    pub(crate) fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+
     fn advance(&mut self) -> Option<Result<(), Error>> {
         loop {
             if self.pump.next_ready() {
