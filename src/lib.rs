@@ -75,6 +75,9 @@
 //! - `netlink` (default, Linux only): the kernel's audit socket, status, rules.
 //! - `serde`: `Serialize` for events and records, the same description as
 //!   the native JSON ([`output`]), and for checkpoints.
+//! - `tokio`: the live socket and followed files as async `Stream`s
+//!   (`source::tokio`), cancellation-safe, with back pressure or a bounded
+//!   queue that reports what it drops.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 

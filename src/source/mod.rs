@@ -12,7 +12,7 @@
 //! | [`StreamEvents`] | log lines on a pipe or stdin: auditd's plugin input | end of input, or stopped |
 //! | [`LiveEvents`](netlink::LiveEvents) | the kernel's audit socket (feature `netlink`) | stopped |
 //!
-//! With feature `tokio`, [`tokio`](self::tokio) has the live socket and
+//! With feature `tokio`, [`tokio`] has the live socket and
 //! followed files as `Stream`s.
 //!
 //! Streamed inputs (follow, stream, live) complete an event that gets no

@@ -14,7 +14,7 @@
 //!   while it does not poll; the kernel then queues, and past its backlog
 //!   drops and counts). [`Queued`] reads on in a task into a bounded queue
 //!   instead and, when the queue is full, drops events and reports them as
-//!   [`LossSource::Consumer`](crate::event::LossSource::Consumer) events.
+//!   [`LossSource::Consumer`] events.
 //!
 //! Needs a runtime with IO and time enabled (`#[tokio::main]` has both).
 //!
