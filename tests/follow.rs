@@ -425,3 +425,125 @@ fn bad_checkpoints_are_refused_with_a_clear_error() {
     ));
     fs::remove_dir_all(&dir).unwrap();
 }
+
+/// With the directory watch (inotify) a follower wakes when the file is
+/// written or rotated, not at its poll interval: here the interval is an
+/// hour, so every event after the first read reaches the blocking follower
+/// only through the watch (a watchdog stops it after 60 s, failing the
+/// test). The async stream also looks every 100 ms (for its stop flag), so
+/// for it this checks the watch is registered and the events are exact.
+fn wakes_on_writes_and_rotation(reader: Reader) {
+    let dir = std::env::temp_dir().join(format!(
+        "auditstream-watch-{}-{reader:?}",
+        std::process::id()
+    ));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("audit.log");
+    let lines = data();
+    // whole events: cut where the serial changes (auditd writes no EOE)
+    let serial = |l: &[u8]| {
+        let s = String::from_utf8_lossy(l);
+        let id = s.split_once("msg=audit(").map(|(_, r)| r.to_string());
+        id.and_then(|r| r.split_once(')').map(|(id, _)| id.to_string()))
+    };
+    let ends: Vec<usize> = (1..lines.len())
+        .filter(|&i| serial(&lines[i]) != serial(&lines[i - 1]))
+        .take(40)
+        .collect();
+    fs::write(&path, lines[..ends[0]].concat()).unwrap();
+    // the events by id (the last of each burst comes out by the idle flush,
+    // flagged timed out: its JSON differs from one read's)
+    let ids = |upto: usize| -> BTreeMap<String, usize> {
+        let all = lines[..upto].concat();
+        let mut m = BTreeMap::new();
+        for ev in LogEvents::new(&all[..]) {
+            *m.entry(format!("{:?}", ev.unwrap().id())).or_default() += 1;
+        }
+        m
+    };
+    let want = ids(ends[39]);
+
+    let mut c = cfg();
+    c.poll_interval = Duration::from_secs(3600);
+    c.idle_timeout = Duration::from_millis(300);
+    let f = FollowEvents::open(&path, c).unwrap();
+    assert!(f.watching(), "no inotify watch");
+    let stop = f.stop_handle();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let handle = std::thread::spawn(move || {
+        let mut f = f;
+        match reader {
+            Reader::Blocking => {
+                while let Some(ev) = f.next_event() {
+                    tx.send(format!("{:?}", ev.unwrap().id())).unwrap();
+                }
+            }
+            #[cfg(feature = "tokio")]
+            Reader::Async => {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.block_on(async {
+                    let mut s = auditstream::source::tokio::FollowStream::new(f);
+                    assert!(s.watching(), "the watch is not registered");
+                    while let Some(ev) = s.next().await {
+                        tx.send(format!("{:?}", ev.unwrap().id())).unwrap();
+                    }
+                });
+            }
+        }
+    });
+    let watchdog = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            for _ in 0..600 {
+                if stop.load(Ordering::Relaxed) {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            stop.store(true, Ordering::Relaxed);
+        })
+    };
+    let mut got: BTreeMap<String, usize> = BTreeMap::new();
+    let take = |upto: usize, got: &mut BTreeMap<String, usize>| {
+        let want_n: usize = ids(upto).values().sum();
+        while got.values().sum::<usize>() < want_n {
+            let Ok(j) = rx.recv() else { break };
+            *got.entry(j).or_default() += 1;
+        }
+    };
+    take(ends[0], &mut got);
+    let mut file = OpenOptions::new().append(true).open(&path).unwrap();
+    for w in ends.windows(2) {
+        let (from, to) = (w[0], w[1]);
+        if from == ends[20] {
+            rotate_rename(&path);
+            file = OpenOptions::new().append(true).open(&path).unwrap();
+        }
+        file.write_all(&lines[from..to].concat()).unwrap();
+        take(to, &mut got);
+    }
+    let timed_out = stop.swap(true, Ordering::Relaxed);
+    handle.join().unwrap();
+    watchdog.join().unwrap();
+    assert!(
+        !timed_out,
+        "{reader:?}: the follower did not wake within 60 s"
+    );
+    assert_eq!(got, want, "{reader:?}");
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_watch_wakes_the_follower() {
+    wakes_on_writes_and_rotation(Reader::Blocking);
+}
+
+#[cfg(feature = "tokio")]
+#[test]
+fn the_watch_wakes_the_async_follower() {
+    wakes_on_writes_and_rotation(Reader::Async);
+}

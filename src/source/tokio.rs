@@ -57,10 +57,10 @@ use crate::record::EventId;
 
 #[cfg(all(feature = "netlink", target_os = "linux"))]
 use super::{netlink::LiveEvents, Closed};
-#[cfg(all(feature = "netlink", target_os = "linux"))]
+#[cfg(target_os = "linux")]
 use ::tokio::io::unix::AsyncFd;
-#[cfg(all(feature = "netlink", target_os = "linux"))]
-use std::os::fd::OwnedFd;
+#[cfg(target_os = "linux")]
+use std::os::fd::{AsFd, OwnedFd};
 
 /// The next item of a stream, as a future (what `StreamExt::next` of the
 /// futures or tokio-stream crates does, without needing them).
@@ -73,6 +73,9 @@ where
 
 /// Datagrams or records one poll handles before it yields to the runtime.
 const BUDGET: usize = 256;
+
+/// The longest a waiting stream goes without looking at its stop flag.
+const STOP_CHECK: Duration = Duration::from_millis(100);
 
 /// The socket's descriptor (a duplicate), in the reactor or out of it.
 #[cfg(all(feature = "netlink", target_os = "linux"))]
@@ -127,7 +130,6 @@ impl LiveStream {
     /// Streams the events of `live`. Call it within a runtime with IO and
     /// time enabled.
     pub fn new(live: LiveEvents) -> Result<LiveStream, Error> {
-        use std::os::fd::AsFd;
         let dup = live.session().socket().as_fd().try_clone_to_owned();
         let fd = Registration::Parked(dup.map_err(Error::Io)?);
         Ok(LiveStream {
@@ -144,7 +146,9 @@ impl LiveStream {
         next_of(self).await
     }
 
-    /// A flag that ends the stream when set (`poll_next` then gives `None`).
+    /// A flag that ends the stream when set: `poll_next` gives `None` at
+    /// its next call, at most 100 ms later for a waiting task. (In async code
+    /// a `select!` with a shutdown future does the same without a flag.)
     pub fn stop_handle(&self) -> Arc<AtomicBool> {
         self.live.stop_handle()
     }
@@ -202,7 +206,7 @@ impl Stream for LiveStream {
                 continue;
             }
             let now = Instant::now();
-            let due = now + this.live.next_due();
+            let due = now + this.live.next_due().min(STOP_CHECK);
             // The socket just became empty: pause (LiveConfig::coalesce) to
             // let a batch gather, as the blocking reader does, rather than
             // waking for each datagram of a burst.
@@ -248,15 +252,28 @@ impl Stream for LiveStream {
 /// A followed file as a `Stream`; see the [module documentation](self).
 pub struct FollowStream {
     timer: Pin<Box<Sleep>>,
+    /// A duplicate of the follower's directory watch (Linux), registered
+    /// with the reactor: the stream wakes when the directory changes.
+    #[cfg(target_os = "linux")]
+    watch: Option<AsyncFd<OwnedFd>>,
     follow: FollowEvents,
 }
 
 impl FollowStream {
-    /// Streams the events of `follow`. Call it within a runtime with time
-    /// enabled.
+    /// Streams the events of `follow`. Call it within a runtime with IO and
+    /// time enabled. Where the follower has no directory watch (or it cannot
+    /// be registered), the stream looks for growth every
+    /// [`poll_interval`](super::FollowConfig::poll_interval).
     pub fn new(follow: FollowEvents) -> FollowStream {
+        #[cfg(target_os = "linux")]
+        let watch = follow
+            .watch_fd()
+            .and_then(|fd| fd.try_clone_to_owned().ok())
+            .and_then(|fd| crate::sys::register_readable(fd).ok());
         FollowStream {
             timer: Box::pin(::tokio::time::sleep(Duration::ZERO)),
+            #[cfg(target_os = "linux")]
+            watch,
             follow,
         }
     }
@@ -267,7 +284,8 @@ impl FollowStream {
         next_of(self).await
     }
 
-    /// A flag that ends the stream when set (`poll_next` then gives `None`).
+    /// A flag that ends the stream when set: `poll_next` gives `None` at
+    /// its next call, at most 100 ms later for a waiting task.
     pub fn stop_handle(&self) -> Arc<AtomicBool> {
         self.follow.stop_handle()
     }
@@ -275,6 +293,15 @@ impl FollowStream {
     /// The counters so far.
     pub fn stats(&self) -> SourceStats {
         self.follow.stats()
+    }
+
+    /// Whether the stream wakes on inotify events of the file's directory
+    /// (as [`FollowEvents::watching`]); it also looks every 100 ms at most.
+    pub fn watching(&self) -> bool {
+        #[cfg(target_os = "linux")]
+        return self.watch.is_some();
+        #[cfg(not(target_os = "linux"))]
+        return false;
     }
 
     /// The follower inside (for [`FollowEvents::checkpoint`]).
@@ -305,7 +332,23 @@ impl Stream for FollowStream {
                 Ok(true) => continue,
                 Ok(false) if this.follow.has_ready() => continue,
                 Ok(false) => {
-                    let due = Instant::now() + this.follow.poll_interval();
+                    #[cfg(target_os = "linux")]
+                    if let Some(w) = &this.watch {
+                        match w.poll_read_ready(cx) {
+                            Poll::Ready(Ok(mut ready)) => {
+                                // consume the events, then look again
+                                ready.clear_ready();
+                                if crate::sys::drain_nonblocking(w.get_ref().as_fd()).is_err() {
+                                    this.watch = None;
+                                }
+                                continue;
+                            }
+                            // the watch broke: the timer alone from here on
+                            Poll::Ready(Err(_)) => this.watch = None,
+                            Poll::Pending => {}
+                        }
+                    }
+                    let due = Instant::now() + this.follow.wait_time().min(STOP_CHECK);
                     this.timer.as_mut().reset(due);
                     if this.timer.as_mut().poll(cx).is_ready() {
                         continue;
