@@ -79,6 +79,7 @@
 #![warn(missing_docs)]
 
 mod bytes;
+pub mod context;
 pub mod decode;
 pub mod error;
 pub mod event;

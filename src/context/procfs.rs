@@ -1,0 +1,203 @@
+//! Reading `/proc/PID/*` of live processes, every file of one process
+//! through one open directory: once the directory is open, a read through it
+//! fails (rather than reading another process) if the process has exited,
+//! even when its pid has been reused since.
+
+use std::fs::File;
+use std::io::Read;
+use std::os::fd::AsRawFd;
+use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
+
+/// Longest `stat` file read (a 16-byte comm and 50 numbers fit many times).
+const MAX_STAT: u64 = 4096;
+/// Longest `status` file read.
+const MAX_STATUS: u64 = 16 * 1024;
+/// Longest `environ` read: variables past it are not seen.
+pub const MAX_ENVIRON: u64 = 64 * 1024;
+
+/// Where `/proc` is (another directory of the same shape in tests).
+#[derive(Debug, Clone)]
+pub(crate) struct ProcFs {
+    root: PathBuf,
+}
+
+/// What `/proc/PID/stat` says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Stat {
+    pub ppid: u32,
+    /// Field 22: start time in clock ticks since boot.
+    pub start: u64,
+    pub comm: Vec<u8>,
+}
+
+/// One process's directory, open.
+pub(crate) struct ProcDir {
+    dir: File,
+}
+
+impl ProcFs {
+    pub(crate) fn new(root: impl Into<PathBuf>) -> ProcFs {
+        ProcFs { root: root.into() }
+    }
+
+    /// Opens the directory of `pid`; `None` if there is no such process.
+    pub(crate) fn open(&self, pid: u32) -> Option<ProcDir> {
+        let mut p = self.root.clone();
+        p.push(pid.to_string());
+        let dir = File::open(p).ok()?;
+        dir.metadata().ok()?.is_dir().then_some(ProcDir { dir })
+    }
+
+    /// The pids listed in the directory.
+    pub(crate) fn pids(&self) -> Vec<u32> {
+        let Ok(rd) = std::fs::read_dir(&self.root) else {
+            return Vec::new();
+        };
+        rd.filter_map(|e| {
+            let e = e.ok()?;
+            let name = e.file_name();
+            let s = std::str::from_utf8(name.as_bytes()).ok()?;
+            if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            s.parse().ok()
+        })
+        .collect()
+    }
+}
+
+impl ProcDir {
+    /// A file of this process's directory, through the open directory.
+    fn path(&self, name: &str) -> PathBuf {
+        PathBuf::from(format!("/proc/self/fd/{}/{name}", self.dir.as_raw_fd()))
+    }
+
+    /// At most `limit` bytes of a file; `None` if it cannot be read.
+    pub(crate) fn read(&self, name: &str, limit: u64) -> Option<Vec<u8>> {
+        let f = File::open(self.path(name)).ok()?;
+        let mut out = Vec::new();
+        f.take(limit).read_to_end(&mut out).ok()?;
+        Some(out)
+    }
+
+    /// The `stat` file, parsed; `None` if it cannot be read or is not the
+    /// shape the kernel writes.
+    pub(crate) fn stat(&self) -> Option<Stat> {
+        parse_stat(&self.read("stat", MAX_STAT)?)
+    }
+
+    /// The target of the `exe` link; `None` if it cannot be read (a kernel
+    /// thread, a process gone, no permission).
+    pub(crate) fn exe(&self) -> Option<Vec<u8>> {
+        let t = std::fs::read_link(self.path("exe")).ok()?;
+        Some(t.as_os_str().as_bytes().to_vec())
+    }
+
+    /// The executable itself, opened through the `exe` link.
+    #[cfg(feature = "exe-hash")]
+    pub(crate) fn open_exe(&self) -> Option<File> {
+        File::open(self.path("exe")).ok()
+    }
+
+    /// Whether the process is in the pid namespace of the reader's `/proc`
+    /// root only (`NSpid:` has one number): then the pids its syscalls
+    /// return are the pids audit records carry.
+    pub(crate) fn in_root_pid_ns(&self) -> Option<bool> {
+        let status = self.read("status", MAX_STATUS)?;
+        let line = status
+            .split(|&b| b == b'\n')
+            .find_map(|l| l.strip_prefix(b"NSpid:"))?;
+        Some(
+            line.split(|b| b.is_ascii_whitespace())
+                .filter(|s| !s.is_empty())
+                .count()
+                == 1,
+        )
+    }
+}
+
+/// `PID (COMM) S PPID ... STARTTIME ...`: the comm may hold spaces and `)`,
+/// so the fields start after the last `)`.
+pub(crate) fn parse_stat(b: &[u8]) -> Option<Stat> {
+    let open = memchr::memchr(b'(', b)?;
+    let close = memchr::memrchr(b')', b)?;
+    if close < open {
+        return None;
+    }
+    let comm = b[open + 1..close].to_vec();
+    let mut fields = b[close + 1..]
+        .split(|c| c.is_ascii_whitespace())
+        .filter(|s| !s.is_empty());
+    let num = |s: &[u8]| -> Option<u64> {
+        if s.is_empty() || s.len() > 20 || !s.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        std::str::from_utf8(s).ok()?.parse().ok()
+    };
+    let _state = fields.next()?;
+    let ppid = u32::try_from(num(fields.next()?)?).ok()?;
+    // fields 5..=21 (17 of them), then 22: starttime
+    let start = num(fields.nth(17)?)?;
+    Some(Stat { ppid, start, comm })
+}
+
+/// argv from `cmdline` (NUL-separated, a NUL at the end).
+pub(crate) fn split_cmdline(b: &[u8]) -> Vec<&[u8]> {
+    let b = b.strip_suffix(&[0]).unwrap_or(b);
+    if b.is_empty() {
+        return Vec::new();
+    }
+    b.split(|&c| c == 0).collect()
+}
+
+/// The value of `name` in an `environ` file (`NAME=value` NUL-separated).
+pub(crate) fn env_value<'e>(environ: &'e [u8], name: &[u8]) -> Option<&'e [u8]> {
+    environ.split(|&c| c == 0).find_map(|kv| {
+        let v = kv.strip_prefix(name)?;
+        v.strip_prefix(b"=")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_lines() {
+        let line = b"4242 (a) b) c) S 17 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 100 18446744073709551615\n";
+        assert_eq!(
+            parse_stat(line),
+            Some(Stat {
+                ppid: 17,
+                start: 987654,
+                comm: b"a) b) c".to_vec()
+            })
+        );
+        for bad in [
+            &b""[..],
+            b"1 (x",
+            b"1 x) S 1",
+            b"1 (x) S",
+            b"1 (x) S -1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 5",
+            b"1 (x) S 1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0",
+            b"1 (x) S 99999999999 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 5",
+            b"1 )x( S 1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 5",
+        ] {
+            assert_eq!(parse_stat(bad), None, "{:?}", crate::BStr(bad));
+        }
+    }
+
+    #[test]
+    fn cmdline_and_environ() {
+        assert_eq!(
+            split_cmdline(b"ls\0-l\0\0x\0"),
+            [&b"ls"[..], b"-l", b"", b"x"]
+        );
+        assert!(split_cmdline(b"").is_empty());
+        let env = b"A=1\0LD_PRELOAD=/x.so\0LD=2\0";
+        assert_eq!(env_value(env, b"LD_PRELOAD"), Some(&b"/x.so"[..]));
+        assert_eq!(env_value(env, b"LD"), Some(&b"2"[..]));
+        assert_eq!(env_value(env, b"B"), None);
+    }
+}
