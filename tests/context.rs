@@ -1,0 +1,793 @@
+//! Process context (`auditstream::context`): offline on the real captures
+//! against an independent computation of each exec's parent; live against a
+//! directory shaped like `/proc` (parents and containers read from it, PID
+//! reuse, orphans, hostile entries); labels, options, fork and exit events,
+//! nodes; the JSON it adds; and the table's memory with a million pids.
+#![cfg(target_os = "linux")]
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::BufReader;
+use std::path::PathBuf;
+
+use auditstream::context::{
+    ContextConfig, EventContext, LabelRule, Match, Pattern, ProcessTracker, System,
+};
+use auditstream::event::{EventBuf, EventKind};
+use auditstream::output::json::{self, JsonOptions};
+use auditstream::output::WithContext;
+use auditstream::source::capture::CaptureEvents;
+use auditstream::source::log::LogEvents;
+use auditstream::EventId;
+
+mod common;
+use common::fakeproc::{connect_event, exec_event, now_ms, FakeProc, FakeProcess};
+
+const ID: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+fn data(rel: &str) -> PathBuf {
+    PathBuf::from(format!("{}/testdata/{rel}", env!("CARGO_MANIFEST_DIR")))
+}
+
+/// Every event of a log (or, `.bin`, a netlink capture), in stream order.
+fn events_of(path: &PathBuf) -> Vec<EventBuf> {
+    let f = BufReader::new(File::open(path).unwrap());
+    if path.extension().is_some_and(|e| e == "bin") {
+        CaptureEvents::new(f).map(|e| e.unwrap()).collect()
+    } else {
+        LogEvents::new(f).map(|e| e.unwrap()).collect()
+    }
+}
+
+/// The captures: this repository's and, when present, the shared corpus.
+fn captures() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = [
+        "audit-raw.log",
+        "audit-enriched.log",
+        "audit-raw.netlink.bin",
+        "audit-enriched.netlink.bin",
+    ]
+    .iter()
+    .map(|n| data(n))
+    .collect();
+    let shared = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/small");
+    for n in ["audit-raw.log", "audit-enriched.log"] {
+        let p = shared.join(n);
+        if p.exists() {
+            v.push(p);
+        }
+    }
+    v
+}
+
+/// What the independent computation knows of an exec.
+struct Exec {
+    id: EventId,
+    exe: Option<Vec<u8>>,
+    argv: Vec<Vec<u8>>,
+    ppid: Option<u32>,
+    /// Index of its parent's exec.
+    parent: Option<usize>,
+}
+
+/// Offline, every exec whose parent's exec is in the log gets that parent
+/// (pid, exe, argv, the exec's time and serial) and the ancestry through
+/// the parents' own execs; every exec whose parent's exec is not in the log
+/// gets none. Socket events get the parent of their process's exec. The
+/// expectation is computed here from the events alone: the latest successful
+/// exec of a pid before an event is that pid's process.
+#[test]
+fn offline_parents_match_an_independent_computation() {
+    for path in captures() {
+        let mut cfg = ContextConfig::offline();
+        cfg.max_argv_bytes = 1 << 20;
+        let mut tracker = ProcessTracker::new(cfg).unwrap();
+        let mut execs: Vec<Exec> = Vec::new();
+        let mut latest: HashMap<u32, usize> = HashMap::new();
+        let (mut with_parent, mut without, mut sockets) = (0, 0, 0);
+        for buf in events_of(&path) {
+            let ev = buf.event();
+            let ctx = tracker.observe(&ev, buf.records());
+            let ancestry = |mut i: Option<usize>, execs: &[Exec]| {
+                let mut out = Vec::new();
+                while let Some(x) = i {
+                    if out.len() == 8 {
+                        break;
+                    }
+                    let Some(exe) = execs[x].exe.clone() else {
+                        break;
+                    };
+                    out.push(exe);
+                    i = execs[x].parent;
+                }
+                out
+            };
+            let check = |ctx: &Option<EventContext<'_>>, want: Option<usize>, what: &str| {
+                let got = ctx.as_ref().and_then(|c| c.parent.as_ref());
+                match (want, got) {
+                    (None, None) => {}
+                    (Some(w), Some(g)) => {
+                        let w = &execs[w];
+                        assert_eq!(g.exe, w.exe.as_deref(), "{what}");
+                        let argv: Vec<&[u8]> = g.argv.iter().map(|a| &a[..]).collect();
+                        let want_argv: Vec<&[u8]> = w.argv.iter().map(|a| &a[..]).collect();
+                        assert_eq!(argv, want_argv, "{what}");
+                        assert_eq!(g.exec, Some(w.id), "{what}");
+                    }
+                    (w, g) => panic!("{what}: want {:?}, got {g:?}", w.map(|w| execs[w].id)),
+                }
+            };
+            match &ev.kind {
+                EventKind::Exec(x) if x.syscall.success == Some(true) => {
+                    let (pid, ppid) = (x.syscall.pid.unwrap(), x.syscall.ppid);
+                    let want = ppid.and_then(|p| latest.get(&p).copied());
+                    let what = format!("{} exec {}", path.display(), ev.id);
+                    check(&ctx, want, &what);
+                    let c = ctx.as_ref().unwrap();
+                    let anc: Vec<&[u8]> = c.ancestry.to_vec();
+                    let want_anc = ancestry(want, &execs);
+                    let want_anc: Vec<&[u8]> = want_anc.iter().map(|a| &a[..]).collect();
+                    assert_eq!(anc, want_anc, "{what}");
+                    if want.is_some() {
+                        with_parent += 1;
+                    } else {
+                        without += 1;
+                    }
+                    execs.push(Exec {
+                        id: ev.id,
+                        exe: x.syscall.exe.as_deref().map(<[u8]>::to_vec),
+                        argv: x.argv.iter().map(|a| a.to_vec()).collect(),
+                        ppid,
+                        parent: want,
+                    });
+                    latest.insert(pid, execs.len() - 1);
+                }
+                EventKind::Socket(s) => {
+                    let pid = s.syscall.pid.unwrap();
+                    let ppid = s.syscall.ppid;
+                    // its process: the pid's latest exec, if of this program
+                    let own = latest
+                        .get(&pid)
+                        .copied()
+                        .filter(|&i| execs[i].exe.as_deref() == s.syscall.exe.as_deref());
+                    let want = match own {
+                        Some(i) if execs[i].ppid == ppid => execs[i].parent,
+                        _ => ppid.and_then(|p| latest.get(&p).copied()),
+                    };
+                    check(&ctx, want, &format!("{} socket {}", path.display(), ev.id));
+                    sockets += 1;
+                }
+                _ => {}
+            }
+        }
+        eprintln!(
+            "{}: {with_parent} execs with their parent's exec in the log, {without} without; {sockets} socket events; {:?}",
+            path.display(),
+            tracker.stats()
+        );
+        assert!(with_parent > 100, "{}", path.display());
+        assert!(sockets > 50);
+    }
+}
+
+/// The native JSON with context: today's keys, then the six context keys;
+/// valid, and serde writes the same.
+#[test]
+fn json_with_context_keeps_the_keys_and_adds_six() {
+    let events = events_of(&data("audit-enriched.log"));
+    let mut tracker = ProcessTracker::new(ContextConfig::offline()).unwrap();
+    let (mut n, mut named) = (0, 0);
+    for buf in &events {
+        let ev = buf.event();
+        let ctx = tracker.observe(&ev, buf.records());
+        let mut plain = Vec::new();
+        json::write(&mut plain, &ev, JsonOptions::default());
+        let mut with = Vec::new();
+        json::write(
+            &mut with,
+            &WithContext::new(&ev, ctx.as_ref()),
+            JsonOptions::default(),
+        );
+        let Some(c) = &ctx else {
+            assert_eq!(plain, with);
+            continue;
+        };
+        // the event's own keys first, unchanged
+        assert_eq!(&with[..plain.len() - 1], &plain[..plain.len() - 1]);
+        let v: serde_json::Value = serde_json::from_slice(&with).unwrap();
+        // then the six keys, in order
+        let tail = String::from_utf8_lossy(&with[plain.len() - 1..]).into_owned();
+        let mut at = 0;
+        for k in ["parent", "ancestry", "names", "container", "unit", "labels"] {
+            let i = tail[at..].find(&format!("\"{k}\":")).expect(k);
+            at += i;
+            assert!(v.get(k).is_some());
+        }
+        if c.names.iter().any(|(f, n)| f == "uid" && n == b"root") {
+            named += 1;
+            assert_eq!(v["names"]["uid"], "root");
+        }
+        #[cfg(feature = "serde")]
+        assert_eq!(
+            serde_json::to_value(WithContext::new(&ev, ctx.as_ref())).unwrap(),
+            v
+        );
+        n += 1;
+    }
+    assert!(n > 400 && named > 300, "{n} {named}");
+}
+
+fn fake_tracker(fake: &FakeProc, cfg: impl FnOnce(&mut ContextConfig)) -> ProcessTracker {
+    let mut c = ContextConfig::offline();
+    c.system = System::Local {
+        proc_root: fake.path().to_path_buf(),
+        nodes: vec![b"this-host".to_vec()],
+    };
+    cfg(&mut c);
+    ProcessTracker::new(c).unwrap()
+}
+
+/// Feeds log text through the tracker; the context of each event, as JSON.
+fn run(tracker: &mut ProcessTracker, log: &str) -> Vec<serde_json::Value> {
+    let mut out = Vec::new();
+    for buf in LogEvents::new(log.as_bytes()) {
+        let buf = buf.unwrap();
+        let ev = buf.event();
+        let ctx = tracker.observe(&ev, buf.records());
+        let mut j = Vec::new();
+        json::write(
+            &mut j,
+            &WithContext::new(&ev, ctx.as_ref()),
+            JsonOptions::default(),
+        );
+        out.push(serde_json::from_slice(&j).unwrap());
+    }
+    out
+}
+
+fn init() -> FakeProcess<'static> {
+    FakeProcess::default()
+}
+
+/// A short-lived process (gone from /proc) gets its parent from /proc, the
+/// ancestry to pid 1, the parent's container and unit, and user names.
+#[test]
+fn live_parent_from_proc_and_the_container_inherited() {
+    let fake = FakeProc::new("parent");
+    fake.add(&init());
+    let cgroup =
+        format!("9:name=systemd:/system.slice/docker-{ID}.scope\n4:memory:/docker/{ID}\n0::/\n");
+    fake.add(&FakeProcess {
+        pid: 100,
+        ppid: 1,
+        age_secs: 100.0,
+        comm: "bash",
+        exe: Some("/bin/bash"),
+        argv: &["bash", "-c", "true x; true"],
+        cgroup: cgroup.as_bytes(),
+        ..init()
+    });
+    let mut t = fake_tracker(&fake, |_| {});
+    assert_eq!(t.stats().scanned, 2);
+    let now = now_ms();
+    let log = exec_event(now, 10, 200, 100, "/bin/true", &["/bin/true", "MARK"])
+        + &connect_event(now + 1, 11, 200, 100, "/bin/true");
+    let out = run(&mut t, &log);
+    for v in &out {
+        assert_eq!(v["parent"]["pid"], 100, "{v}");
+        assert_eq!(v["parent"]["exe"], "/bin/bash");
+        assert_eq!(v["parent"]["comm"], "bash");
+        assert_eq!(
+            v["parent"]["argv"],
+            serde_json::json!(["bash", "-c", "true x; true"])
+        );
+        assert_eq!(v["parent"]["exec"], serde_json::Value::Null);
+        assert_eq!(
+            v["ancestry"],
+            serde_json::json!(["/bin/bash", "/sbin/init"])
+        );
+        assert_eq!(v["container"]["id"], ID);
+        assert_eq!(v["container"]["runtime"], "docker");
+        assert_eq!(v["unit"], format!("docker-{ID}.scope"));
+        assert_eq!(v["names"]["uid"], "root");
+        assert_eq!(v["names"]["gid"], "root");
+    }
+}
+
+/// A pid reused after the table saw its first holder: the new holder is the
+/// parent when it held the pid at the event's time, and otherwise there is
+/// no parent: never the old one.
+#[test]
+fn pid_reuse_never_gives_the_old_parent() {
+    let fake = FakeProc::new("reuse");
+    fake.add(&init());
+    let old = FakeProcess {
+        pid: 100,
+        ppid: 1,
+        age_secs: 100.0,
+        comm: "bash",
+        exe: Some("/bin/bash"),
+        argv: &["bash"],
+        ..init()
+    };
+    fake.add(&old);
+    let mut t = fake_tracker(&fake, |_| {});
+    // the old holder exits; a new process (started 1 s from now) takes pid 100
+    fake.add(&FakeProcess {
+        age_secs: -1.0,
+        comm: "python3",
+        exe: Some("/usr/bin/python3.11"),
+        argv: &["python3", "new"],
+        ..old
+    });
+    let at = now_ms() + 3000;
+    let out = run(
+        &mut t,
+        &exec_event(at, 20, 201, 100, "/bin/true", &["/bin/true"]),
+    );
+    assert_eq!(out[0]["parent"]["exe"], "/usr/bin/python3.11", "{}", out[0]);
+    assert_eq!(
+        out[0]["parent"]["argv"],
+        serde_json::json!(["python3", "new"])
+    );
+    // an event from before the new holder started: neither
+    let before = now_ms() - 500;
+    let out = run(
+        &mut t,
+        &exec_event(before, 21, 202, 100, "/bin/true", &["/bin/true"]),
+    );
+    assert_eq!(out[0]["parent"], serde_json::Value::Null, "{}", out[0]);
+    assert_eq!(out[0]["ancestry"], serde_json::json!([]));
+    // and when the new holder starts after the event: none either
+    let fake2 = FakeProc::new("reuse2");
+    fake2.add(&init());
+    fake2.add(&old);
+    let mut t = fake_tracker(&fake2, |_| {});
+    fake2.add(&FakeProcess {
+        age_secs: -10.0,
+        exe: Some("/usr/bin/python3.11"),
+        ..old
+    });
+    let out = run(
+        &mut t,
+        &exec_event(now_ms(), 22, 203, 100, "/bin/true", &["/bin/true"]),
+    );
+    assert_eq!(out[0]["parent"], serde_json::Value::Null, "{}", out[0]);
+    let s = t.stats();
+    assert!(s.parent_unknown >= 1, "{s:?}");
+}
+
+/// An orphan (its forker exited before the exec) has pid 1 as parent, as
+/// the kernel says, never the forker; and a parent that is gone without a
+/// start time to confirm it is absent, not guessed.
+#[test]
+fn orphans_get_their_reaper_never_a_stale_parent() {
+    let fake = FakeProc::new("orphan");
+    fake.add(&init());
+    let mut t = fake_tracker(&fake, |_| {});
+    let now = now_ms();
+    // the forker exec'd (seen), then exited before its child's exec
+    let log = exec_event(now, 30, 300, 1, "/bin/sh", &["sh", "-c", "x &"])
+        + &exec_event(now + 5, 31, 301, 1, "/bin/true", &["/bin/true", "orphan"]);
+    let out = run(&mut t, &log);
+    assert_eq!(out[1]["parent"]["pid"], 1, "{}", out[1]);
+    assert_eq!(out[1]["parent"]["exe"], "/sbin/init");
+    // a child whose ppid is the forker, which is gone and was never
+    // confirmed in /proc: no parent (it cannot be told from a reuse)
+    let out = run(
+        &mut t,
+        &exec_event(now + 6, 32, 302, 300, "/bin/true", &["/bin/true"]),
+    );
+    assert_eq!(out[0]["parent"], serde_json::Value::Null, "{}", out[0]);
+    // with fork events audited (and no loss), the table is trusted
+    let mut t = fake_tracker(&fake, |c| c.forks_audited = true);
+    let out = run(&mut t, &log);
+    assert_eq!(out[1]["parent"]["pid"], 1);
+    let out = run(
+        &mut t,
+        &exec_event(now + 6, 32, 302, 300, "/bin/true", &["/bin/true"]),
+    );
+    assert_eq!(out[0]["parent"]["exe"], "/bin/sh", "{}", out[0]);
+}
+
+/// Hostile `/proc` entries give missing context, never a panic and never
+/// another process's context.
+#[test]
+fn hostile_proc_entries_give_missing_context() {
+    let fake = FakeProc::new("hostile");
+    fake.add(&init());
+    // a stat that does not parse
+    std::fs::create_dir_all(fake.dir(500)).unwrap();
+    std::fs::write(fake.dir(500).join("stat"), b"500 (x\xff) Z garbage\n").unwrap();
+    // a cgroup file with odd bytes and a forged line, an exe that is not a
+    // link (unreadable), a comm with ") (" in it
+    fake.add(&FakeProcess {
+        pid: 502,
+        ppid: 1,
+        age_secs: 50.0,
+        comm: "a) (b",
+        exe: None,
+        argv: &["odd\u{1}"],
+        cgroup: b"0::/system.slice/\xff\x01 x.service\n",
+        ..init()
+    });
+    std::fs::write(fake.dir(502).join("exe"), b"not a link").unwrap();
+    fake.add(&FakeProcess {
+        pid: 503,
+        ppid: 1,
+        age_secs: 50.0,
+        comm: "forged",
+        cgroup: format!("0::/user.slice/a\n0::/docker/{ID}\n").as_bytes(),
+        ..init()
+    });
+    // a process that exited while read: only its stat is left
+    fake.add(&FakeProcess {
+        pid: 504,
+        ppid: 1,
+        age_secs: 50.0,
+        comm: "going",
+        ..init()
+    });
+    for f in ["cmdline", "cgroup", "environ", "exe", "status"] {
+        let _ = std::fs::remove_file(fake.dir(504).join(f));
+    }
+    let mut t = fake_tracker(&fake, |_| {});
+    // an exec'ing pid held, when read, by another process: started after
+    // the event, in a container: its container is not the event's
+    let at = now_ms();
+    let docker = format!("0::/system.slice/docker-{ID}.scope\n");
+    fake.add(&FakeProcess {
+        pid: 505,
+        ppid: 1,
+        age_secs: -30.0,
+        comm: "later",
+        exe: Some("/bin/true"),
+        cgroup: docker.as_bytes(),
+        ..init()
+    });
+    // ... and one started before it, but running another program
+    fake.add(&FakeProcess {
+        pid: 506,
+        ppid: 1,
+        age_secs: 30.0,
+        comm: "other",
+        exe: Some("/usr/bin/other"),
+        cgroup: docker.as_bytes(),
+        ..init()
+    });
+    let log = exec_event(at, 40, 501, 500, "/bin/true", &["/bin/true"])
+        + &exec_event(at, 41, 510, 502, "/bin/true", &["/bin/true"])
+        + &exec_event(at, 42, 511, 503, "/bin/true", &["/bin/true"])
+        + &exec_event(at, 43, 512, 504, "/bin/true", &["/bin/true"])
+        + &exec_event(at, 44, 505, 1, "/bin/true", &["/bin/true"])
+        + &exec_event(at, 45, 506, 1, "/bin/true", &["/bin/true"]);
+    let out = run(&mut t, &log);
+    // 500: no parent
+    assert_eq!(out[0]["parent"], serde_json::Value::Null, "{}", out[0]);
+    // 502: parent without exe, its comm and unit exact, bytes kept
+    assert_eq!(out[1]["parent"]["pid"], 502);
+    assert_eq!(out[1]["parent"]["exe"], serde_json::Value::Null);
+    assert_eq!(out[1]["parent"]["comm"], "a) (b");
+    assert_eq!(
+        out[1]["unit"]["hex"], "ff0120782e73657276696365",
+        "{}",
+        out[1]
+    );
+    // 503: the forged cgroup file says nothing
+    assert_eq!(out[2]["container"], serde_json::Value::Null);
+    assert_eq!(out[2]["unit"], serde_json::Value::Null);
+    // 504: what is left
+    assert_eq!(out[3]["parent"]["comm"], "going");
+    assert_eq!(out[3]["parent"]["argv"], serde_json::json!([]));
+    // 505, 506: not the event's process: nothing of theirs
+    for v in &out[4..] {
+        assert_eq!(v["container"], serde_json::Value::Null, "{v}");
+        assert_eq!(v["parent"]["pid"], 1);
+    }
+}
+
+/// A fork (clone without CLONE_THREAD) or exit event in a saved log: a pid
+/// reused after it, or a process dead before an event, is not the parent.
+#[test]
+fn fork_and_exit_events_end_a_pid_holder() {
+    let t0 = 1_795_839_101_000u64;
+    let sys = |ms: u64, serial: u32, pid: u32, nr: u32, exit: i64, a0: &str, exe: &str| {
+        let hdr = format!("msg=audit({}.{:03}:{serial}):", ms / 1000, ms % 1000);
+        format!(
+            "type=SYSCALL {hdr} arch=c000003e syscall={nr} success=yes exit={exit} a0={a0} a1=0 a2=0 a3=0 items=0 ppid=1 pid={pid} auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm=\"x\" exe=\"{exe}\" key=(null)\n\
+             type=PROCTITLE {hdr} proctitle=78\ntype=EOE {hdr} \n"
+        )
+    };
+    // exit_group (231) of 100, then an exec naming 100 as parent
+    let log = exec_event(t0, 1, 100, 1, "/bin/bash", &["bash"])
+        + &sys(t0 + 1, 2, 100, 231, 0, "0", "/bin/bash")
+        + &exec_event(t0 + 2, 3, 101, 100, "/bin/true", &["true"]);
+    let mut t = ProcessTracker::new(ContextConfig::offline()).unwrap();
+    let out = run(&mut t, &log);
+    assert_eq!(out[2]["parent"], serde_json::Value::Null, "{}", out[2]);
+    // a clone (56) returning pid 200: whatever held 200 before is gone
+    let log = |a0: &str| {
+        exec_event(t0, 1, 200, 1, "/bin/bash", &["bash"])
+            + &sys(t0 + 1, 2, 300, 56, 200, a0, "/bin/x")
+            + &exec_event(t0 + 2, 3, 201, 200, "/bin/true", &["true"])
+    };
+    let mut t = ProcessTracker::new(ContextConfig::offline()).unwrap();
+    let out = run(&mut t, &log("1200011"));
+    assert_eq!(out[2]["parent"], serde_json::Value::Null, "{}", out[2]);
+    // a clone that makes a thread (CLONE_THREAD) changes nothing
+    let mut t = ProcessTracker::new(ContextConfig::offline()).unwrap();
+    let out = run(&mut t, &log("3d0f00"));
+    assert_eq!(out[2]["parent"]["exe"], "/bin/bash", "{}", out[2]);
+}
+
+/// Labels: by program, by argv and by key, inherited by descendants unless
+/// the rule says not; events filter by them.
+#[test]
+fn labels_are_inherited_and_filter() {
+    let mut cfg = ContextConfig::offline();
+    cfg.labels = vec![
+        LabelRule::new("ssh", Match::Exe(Pattern::glob("*/sshd"))),
+        LabelRule::new("secret", Match::Argv(Pattern::glob("* --token=*"))),
+        LabelRule::new("keyed", Match::Key(b"special".to_vec())).not_inherited(),
+    ];
+    let mut t = ProcessTracker::new(cfg).unwrap();
+    assert!(t.knows_label("ssh") && !t.knows_label("nope"));
+    let t0 = 1_795_839_101_000u64;
+    let keyed = exec_event(t0 + 2, 3, 12, 11, "/bin/sh", &["sh"])
+        .replace("key=\"exec\"", "key=\"special\"");
+    let log = exec_event(t0, 1, 10, 1, "/usr/sbin/sshd", &["sshd"])
+        + &exec_event(t0 + 1, 2, 11, 10, "/bin/bash", &["bash", "--token=1"])
+        + &keyed
+        + &exec_event(t0 + 3, 4, 13, 12, "/bin/true", &["true"])
+        + &exec_event(t0 + 4, 5, 14, 1, "/bin/true", &["true"])
+        + &connect_event(t0 + 5, 6, 13, 12, "/bin/true");
+    let out = run(&mut t, &log);
+    let labels: Vec<&serde_json::Value> = out.iter().map(|v| &v["labels"]).collect();
+    assert_eq!(
+        labels,
+        [
+            &serde_json::json!(["ssh"]),
+            &serde_json::json!(["ssh", "secret"]),
+            &serde_json::json!(["ssh", "secret", "keyed"]),
+            &serde_json::json!(["ssh", "secret"]),
+            &serde_json::json!([]),
+            &serde_json::json!(["ssh", "secret"]),
+        ]
+    );
+    // the filter: events whose process has a label
+    let mut t = ProcessTracker::new({
+        let mut c = ContextConfig::offline();
+        c.labels = vec![LabelRule::parse("ssh:exe:*/sshd").unwrap()];
+        c
+    })
+    .unwrap();
+    let mut kept = Vec::new();
+    for buf in LogEvents::new(log.as_bytes()) {
+        let buf = buf.unwrap();
+        let ev = buf.event();
+        if t.observe(&ev, buf.records())
+            .is_some_and(|c| c.has_label("ssh"))
+        {
+            kept.push(ev.id.serial);
+        }
+    }
+    assert_eq!(kept, [1, 2, 3, 4, 6]);
+}
+
+/// The options: environment variables read at exec, script detection, the
+/// executable's SHA-256.
+#[test]
+fn options_env_script_and_hash() {
+    let fake = FakeProc::new("options");
+    fake.add(&init());
+    let exe_file = fake.path().join("prog");
+    std::fs::write(&exe_file, b"hello\n").unwrap();
+    let exe_path = exe_file.to_str().unwrap().to_string();
+    fake.add(&FakeProcess {
+        pid: 700,
+        ppid: 1,
+        age_secs: 0.2,
+        comm: "prog",
+        exe: Some(&exe_path),
+        argv: &["prog"],
+        environ: b"A=1\0LD_PRELOAD=/evil.so\0HOME=/root\0",
+        ..init()
+    });
+    let mut t = fake_tracker(&fake, |c| {
+        c.env = vec![b"LD_PRELOAD".to_vec(), b"NOT_SET".to_vec()];
+        c.scripts = true;
+        #[cfg(feature = "exe-hash")]
+        {
+            c.exe_hash = true;
+        }
+    });
+    let at = now_ms();
+    let shebang = {
+        let ms = at + 1;
+        let hdr = format!("msg=audit({}.{:03}:51):", ms / 1000, ms % 1000);
+        exec_event(ms, 51, 701, 1, "/usr/bin/bash", &["/bin/bash", "./run.sh"])
+            .replace(
+                &format!("type=PROCTITLE {hdr}"),
+                &format!("type=PATH {hdr} item=1 name=\"/bin/bash\" inode=2 dev=fe:00 mode=0100755 ouid=0 ogid=0 rdev=00:00 nametype=NORMAL cap_fp=0 cap_fi=0 cap_fe=0 cap_fver=0\ntype=PROCTITLE {hdr}"),
+            )
+            .replace("name=\"/usr/bin/bash\" inode=1", "name=\"./run.sh\" inode=1")
+    };
+    let log = exec_event(at, 50, 700, 1, &exe_path, &["prog"])
+        + &shebang
+        + &exec_event(
+            at + 2,
+            52,
+            702,
+            1,
+            "/usr/bin/python3.11",
+            &["python3", "-u", "/tmp/x.py", "a"],
+        )
+        + &exec_event(at + 3, 53, 703, 1, "/bin/bash", &["bash", "-c", "echo"]);
+    let out = run(&mut t, &log);
+    assert_eq!(
+        out[0]["env"],
+        serde_json::json!({"LD_PRELOAD": "/evil.so"}),
+        "{}",
+        out[0]
+    );
+    #[cfg(feature = "exe-hash")]
+    assert_eq!(
+        out[0]["exe_sha256"],
+        "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03"
+    );
+    assert_eq!(out[0]["script"], serde_json::Value::Null);
+    assert_eq!(out[1]["script"], "./run.sh", "{}", out[1]);
+    assert_eq!(out[2]["script"], "/tmp/x.py");
+    assert_eq!(out[3]["script"], serde_json::Value::Null);
+    // processes gone from /proc: no environment, never another's
+    assert_eq!(out[2]["env"], serde_json::json!({}));
+}
+
+/// Nodes are separate tables; another machine's events read nothing of
+/// this one.
+#[test]
+fn nodes_are_apart_and_foreign_nodes_read_nothing() {
+    let t0 = 1_795_839_101_000u64;
+    let on = |node: &str, s: String| {
+        s.lines()
+            .map(|l| format!("node={node} {l}\n"))
+            .collect::<String>()
+    };
+    let log = on("a", exec_event(t0, 1, 10, 1, "/bin/bash", &["bash"]))
+        + &on("b", exec_event(t0 + 1, 2, 11, 10, "/bin/true", &["true"]))
+        + &on("a", exec_event(t0 + 2, 3, 12, 10, "/bin/true", &["true"]));
+    let mut t = ProcessTracker::new(ContextConfig::offline()).unwrap();
+    let out = run(&mut t, &log);
+    assert_eq!(out[1]["parent"], serde_json::Value::Null);
+    assert_eq!(out[2]["parent"]["exe"], "/bin/bash");
+    // live, with /proc holding these pids: node b is not this host
+    let fake = FakeProc::new("nodes");
+    fake.add(&init());
+    fake.add(&FakeProcess {
+        pid: 10,
+        ppid: 1,
+        age_secs: 100.0,
+        comm: "here",
+        exe: Some("/bin/here"),
+        ..init()
+    });
+    let mut t = fake_tracker(&fake, |_| {});
+    let reads = t.stats().proc_reads;
+    let now = now_ms();
+    let out = run(
+        &mut t,
+        &on("b", exec_event(now, 4, 11, 10, "/bin/true", &["true"])),
+    );
+    assert_eq!(out[0]["parent"], serde_json::Value::Null);
+    assert_eq!(out[0]["names"], serde_json::json!({}));
+    assert_eq!(t.stats().proc_reads, reads);
+    // this host's name is this host
+    let out = run(
+        &mut t,
+        &on(
+            "this-host",
+            exec_event(now, 5, 11, 10, "/bin/true", &["true"]),
+        ),
+    );
+    assert_eq!(out[0]["parent"]["exe"], "/bin/here");
+}
+
+const ENV_MILLION: &str = "AUDITSTREAM_CONTEXT_MILLION";
+
+/// A million distinct pids (each exec'd by the previous one): the table
+/// stays within its limits, eviction is counted, and the peak RSS of a child
+/// process doing it stays under a ceiling.
+#[test]
+fn a_million_pids_stay_bounded() {
+    if std::env::var_os(ENV_MILLION).is_some() {
+        million_child();
+        return;
+    }
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "a_million_pids_stay_bounded",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(ENV_MILLION, "1")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = text
+        .lines()
+        .find_map(|l| l.split_once("RESULT ").map(|(_, r)| r))
+        .expect("a result");
+    eprintln!("{line}");
+    let kv: HashMap<&str, u64> = line
+        .split(' ')
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap();
+            (k, v.parse().unwrap())
+        })
+        .collect();
+    assert!(kv["processes"] <= 32_768);
+    assert_eq!(kv["events"], 1_000_000);
+    assert!(kv["evicted"] >= 1_000_000 - 32_768);
+    assert!(kv["rss_kb"] < 64 * 1024, "peak RSS {} kB", kv["rss_kb"]);
+}
+
+fn million_child() {
+    use auditstream::event::{Event, EventFlags, ExecEvent, Syscall};
+    use std::borrow::Cow;
+    let mut t = ProcessTracker::new(ContextConfig::offline()).unwrap();
+    let exe = b"/usr/lib/a/fairly/long/path/to/some/program".to_vec();
+    let mut parents = 0u64;
+    for i in 0..1_000_000u32 {
+        let pid = 1000 + i;
+        let arg = format!("--argument-number-{i}-{}", "x".repeat(200));
+        let ev = Event {
+            id: EventId {
+                time: auditstream::Timestamp {
+                    sec: 1_795_839_101 + u64::from(i / 1000),
+                    msec: (i % 1000) as u16,
+                },
+                serial: i,
+            },
+            node: None,
+            flags: EventFlags::default(),
+            kind: EventKind::Exec(ExecEvent {
+                syscall: Syscall {
+                    arch: Some(auditstream::decode::Arch(0xc000003e)),
+                    syscall: Some(59),
+                    success: Some(true),
+                    pid: Some(pid),
+                    ppid: Some(pid - 1),
+                    uid: Some(0),
+                    exe: Some(Cow::Borrowed(&exe)),
+                    comm: Some(Cow::Borrowed(b"program")),
+                    ..Syscall::default()
+                },
+                argc: Some(2),
+                argv: vec![Cow::Borrowed(&exe[..]), Cow::Owned(arg.into_bytes())],
+                argv_complete: true,
+                cwd: None,
+                proctitle: Vec::new(),
+                paths: Vec::new(),
+            }),
+        };
+        let ctx = t.observe(&ev, std::iter::empty()).unwrap();
+        parents += u64::from(ctx.parent.is_some());
+    }
+    let s = t.stats();
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let rss = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+        .unwrap();
+    println!(
+        "RESULT events=1000000 processes={} evicted={} bytes={} parents={parents} rss_kb={rss}",
+        s.processes, s.evicted, s.bytes
+    );
+}
