@@ -39,7 +39,8 @@ fn events_of(path: &PathBuf) -> Vec<EventBuf> {
     }
 }
 
-/// The captures: this repository's and, when present, the shared corpus.
+/// The captures: this repository's and, when present, the shared corpus;
+/// with `AUDITSTREAM_CONTEXT_LARGE=DIR`, also `DIR/audit-{raw,enriched}.log`.
 fn captures() -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = [
         "audit-raw.log",
@@ -55,6 +56,12 @@ fn captures() -> Vec<PathBuf> {
         let p = shared.join(n);
         if p.exists() {
             v.push(p);
+        }
+    }
+    // the large captures (316 MB each; minutes in a debug build) on request
+    if let Some(dir) = std::env::var_os("AUDITSTREAM_CONTEXT_LARGE") {
+        for n in ["audit-raw.log", "audit-enriched.log"] {
+            v.push(PathBuf::from(&dir).join(n));
         }
     }
     v
@@ -75,7 +82,8 @@ struct Exec {
 /// the parents' own execs; every exec whose parent's exec is not in the log
 /// gets none. Socket events get the parent of their process's exec. The
 /// expectation is computed here from the events alone: the latest successful
-/// exec of a pid before an event is that pid's process.
+/// exec of a pid before an event is that pid's process, until an event of
+/// that pid names another program.
 #[test]
 fn offline_parents_match_an_independent_computation() {
     for path in captures() {
@@ -146,16 +154,51 @@ fn offline_parents_match_an_independent_computation() {
                     let pid = s.syscall.pid.unwrap();
                     let ppid = s.syscall.ppid;
                     // its process: the pid's latest exec, if of this program
-                    let own = latest
-                        .get(&pid)
-                        .copied()
-                        .filter(|&i| execs[i].exe.as_deref() == s.syscall.exe.as_deref());
+                    let own = latest.get(&pid).copied();
+                    // another program than its latest exec's: that exec no
+                    // longer is its process
+                    let own = match own {
+                        Some(i) if execs[i].exe.as_deref() != s.syscall.exe.as_deref() => {
+                            latest.remove(&pid);
+                            None
+                        }
+                        o => o,
+                    };
                     let want = match own {
                         Some(i) if execs[i].ppid == ppid => execs[i].parent,
                         _ => ppid.and_then(|p| latest.get(&p).copied()),
                     };
                     check(&ctx, want, &format!("{} socket {}", path.display(), ev.id));
                     sockets += 1;
+                }
+                EventKind::Exec(x) => {
+                    // a failed exec: the process is still its old program
+                    let (Some(pid), Some(exe)) = (x.syscall.pid, x.syscall.exe.as_deref()) else {
+                        continue;
+                    };
+                    if let Some(&i) = latest.get(&pid) {
+                        if execs[i].exe.as_deref() != Some(exe) {
+                            latest.remove(&pid);
+                        }
+                    }
+                }
+                EventKind::Other(recs) => {
+                    // a record naming a process (SYSCALL first, else one with
+                    // pid=) of another program than its pid's latest exec
+                    let r = recs
+                        .iter()
+                        .find(|r| r.record_type() == auditstream::RecordType::SYSCALL)
+                        .or_else(|| recs.iter().find(|r| r.get(b"pid").is_some()));
+                    let Some(r) = r else { continue };
+                    let pid = r.get(b"pid").and_then(|f| f.as_u64()).map(|p| p as u32);
+                    let exe = r.get(b"exe").and_then(|f| f.bytes());
+                    if let (Some(pid), Some(exe)) = (pid, exe) {
+                        if let Some(&i) = latest.get(&pid) {
+                            if execs[i].exe.as_deref() != Some(&exe[..]) {
+                                latest.remove(&pid);
+                            }
+                        }
+                    }
                 }
                 _ => {}
             }

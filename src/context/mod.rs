@@ -62,8 +62,9 @@
 //!   event's `ppid` at the event's time (pid 1 or a subreaper for an orphan),
 //!   never the process that forked it if that one has exited.
 //! - The program an event names (`exe=`) must be the entry's: an entry of
-//!   another program is not the event's process (counted as
-//!   `exe_mismatch`).
+//!   another program is not the event's process, and from that event on no
+//!   longer holds the pid (an exec not seen, or the pid reused by a process
+//!   that forked without exec: counted as `exe_mismatch`).
 //!
 //! # Limits
 //!
@@ -795,7 +796,14 @@ impl ProcessTracker {
                 let p = self.table.get_mut(id)?;
                 if let (Some(want), Some(have)) = (exe, p.exe.as_deref()) {
                     if want != have {
+                        // the pid runs another program now: this image is
+                        // no longer its process (an exec not seen, or the
+                        // pid reused), for this event and every later one
                         self.stats.exe_mismatch += 1;
+                        if p.dead.is_none_or(|d| d > at) {
+                            p.dead = Some(at);
+                        }
+                        self.table.release(id);
                         return None;
                     }
                 }
