@@ -54,10 +54,17 @@
 //!   event); a process already gone gets its container and unit from its
 //!   parent (a child starts in its parent's cgroup).
 //! - **A saved log** (or another machine's events): the table holds what the
-//!   log's own events say. A pid's last exec (or, when fork events are
-//!   audited, its fork) is its process until its exit event. With fork events
-//!   audited, a pid reused by a process that never exec'd is seen; without
-//!   them it is not: a log carries no start times to tell.
+//!   log's own events say. A pid's last exec is its process until its exit
+//!   event, a fork event that returns that pid, or an event of that pid that
+//!   names another program (a process that forked without exec has its
+//!   parent's program). A pid reused by a process that never exec'd and
+//!   made no event before its child's exec cannot be seen: a log carries no
+//!   start times to tell.
+//! - **Gone before read**: live, a process that exited (and was not
+//!   confirmed alive after the event) before an event naming it is read is
+//!   absent: its pid may already be another process's (fork events cannot
+//!   close that gap: a fork is reported when the caller returns, which can
+//!   be after the child's own events).
 //! - **Re-parenting**: the parent is always the process holding the
 //!   event's `ppid` at the event's time (pid 1 or a subreaper for an orphan),
 //!   never the process that forked it if that one has exited.
@@ -164,11 +171,6 @@ pub struct ContextConfig {
     /// from the exec's PATH records (a `#!` script exec'd) or its first
     /// argument that is not an option.
     pub scripts: bool,
-    /// Fork events are audited (rules for `fork`, `vfork`, `clone`), so that
-    /// every new process is seen: a pid reused by a process that never
-    /// exec'd is then known, and an entry not confirmed in `/proc` is trusted
-    /// until the stream reports loss.
-    pub forks_audited: bool,
 }
 
 impl Default for ContextConfig {
@@ -200,7 +202,6 @@ impl ContextConfig {
             #[cfg(feature = "exe-hash")]
             max_hashes: 4096,
             scripts: false,
-            forks_audited: false,
         }
     }
 
@@ -436,7 +437,6 @@ pub struct ProcessTracker {
     /// Wall time of boot in ns, and ns per clock tick, for start times.
     boot_ns: i128,
     tick_ns: i128,
-    loss_epoch: u64,
     /// The process of the last exit event, freed at the next event.
     exited: Option<Id>,
     stats: ContextStats,
@@ -479,7 +479,6 @@ impl ProcessTracker {
             proc: None,
             boot_ns: 0,
             tick_ns: 10_000_000,
-            loss_epoch: 0,
             exited: None,
             stats: ContextStats::default(),
             scratch: Vec::new(),
@@ -552,7 +551,6 @@ impl ProcessTracker {
         }
         let (subject, act) = match &event.kind {
             EventKind::Lost(_) => {
-                self.loss_epoch += 1;
                 self.stats.losses += 1;
                 return None;
             }
@@ -605,7 +603,7 @@ impl ProcessTracker {
             _ => self.resolve(node, local, subject.pid, at, subject.exe.as_deref(), None),
         };
         if let Act::Fork(child) = act {
-            self.on_fork(node, local, at, id, child);
+            self.on_fork(node, at, child);
         }
         // the parent at the event's time: the entry's own when the event's
         // ppid is the one it was created with, else the holder of the ppid
@@ -819,8 +817,6 @@ impl ProcessTracker {
 
     /// Whether entry `id` held its pid at `at`.
     fn holds(&mut self, id: Id, local: bool, at: Stamp) -> bool {
-        let forks = self.cfg.forks_audited;
-        let epoch = self.loss_epoch;
         let Some(p) = self.table.get(id) else {
             return false;
         };
@@ -848,7 +844,9 @@ impl ProcessTracker {
             }
             return p.verified >= at.ms + CLOCK_SLACK_MS;
         }
-        forks && p.loss_epoch == epoch
+        // an entry never confirmed in /proc (gone before its exec was read):
+        // whether its pid was reused since cannot be told
+        false
     }
 
     #[cfg(target_os = "linux")]
@@ -957,7 +955,6 @@ impl ProcessTracker {
             p.cgroup_own = true;
         }
         p.verified = now_ms();
-        p.loss_epoch = self.loss_epoch;
         // the parent: an entry confirmed to be that process, or read now
         let parent = if depth > 0 && st.ppid != 0 {
             self.proc_parent(node, pid, st.start, st.ppid, depth - 1)
@@ -1071,7 +1068,6 @@ impl ProcessTracker {
         p.exe = x.syscall.exe.as_deref().map(Box::from);
         p.comm = x.syscall.comm.as_deref().map(Box::from);
         p.argv = Arc::new(Argv::new(&x.argv, self.cfg.max_argv_bytes));
-        p.loss_epoch = self.loss_epoch;
         if self.cfg.scripts {
             p.script = script_of(x).map(Box::from);
         }
@@ -1213,57 +1209,20 @@ impl ProcessTracker {
     }
 
     /// A fork, clone or vfork that made process `child` (a pid in the
-    /// caller's pid namespace).
-    fn on_fork(&mut self, node: u32, local: bool, at: Stamp, caller: Option<Id>, child: u32) {
-        // whatever held `child` before is gone by now (if the caller is in
-        // another pid namespace, `child` is not this pid: an entry is then
-        // dropped, never a wrong one made)
+    /// caller's pid namespace): whatever held `child` before is gone by then.
+    /// (When the caller is in another pid namespace, `child` is not the pid
+    /// audit reports: an entry is then dropped, never a wrong one made. A
+    /// fork event comes when the caller returns, which may be after the
+    /// child's own events: so it only ends entries, and makes none.)
+    fn on_fork(&mut self, node: u32, at: Stamp, child: u32) {
         if let Some(old) = self.table.current(table::key(node, child)) {
             if let Some(op) = self.table.get_mut(old) {
-                if op.since < at && op.dead.is_none() {
+                if op.since < at && op.dead.is_none_or(|d| d > at) {
                     op.dead = Some(at);
                 }
             }
             self.table.release(old);
         }
-        // the child's own entry, when its pid is surely the audit pid: the
-        // caller is live in the initial pid namespace
-        let Some(cid) = caller else { return };
-        if !local || !self.caller_in_root_ns(cid) {
-            return;
-        }
-        let Some(c) = self.table.get(cid) else { return };
-        let mut p = Proc::new(node, child, at);
-        p.ppid = Some(c.pid);
-        p.exe = c.exe.clone();
-        p.comm = c.comm.clone();
-        p.argv = Arc::clone(&c.argv);
-        p.cgroup = Arc::clone(&c.cgroup);
-        p.labels = self.labeler.inherit(c.labels);
-        p.loss_epoch = self.loss_epoch;
-        self.table.insert(p, Some(cid));
-    }
-
-    #[cfg(target_os = "linux")]
-    fn caller_in_root_ns(&mut self, id: Id) -> bool {
-        let Some(p) = self.table.get(id) else {
-            return false;
-        };
-        let (pid, start) = (p.pid, p.start);
-        let Some(start) = start else { return false };
-        let Some(fs) = self.proc.clone() else {
-            return false;
-        };
-        self.stats.proc_reads += 1;
-        let Some(dir) = fs.open(pid) else {
-            return false;
-        };
-        dir.in_root_pid_ns() == Some(true) && dir.stat().is_some_and(|s| s.start == start)
-    }
-
-    #[cfg(not(target_os = "linux"))]
-    fn caller_in_root_ns(&mut self, _: Id) -> bool {
-        false
     }
 }
 

@@ -92,8 +92,6 @@ pub(crate) struct Proc {
     pub env: Vec<(usize, Box<[u8]>)>,
     pub exe_sha256: Option<[u8; 32]>,
     pub script: Option<Box<[u8]>>,
-    /// The tracker's loss count when it was created.
-    pub loss_epoch: u64,
 }
 
 impl Proc {
@@ -120,7 +118,6 @@ impl Proc {
             env: Vec::new(),
             exe_sha256: None,
             script: None,
-            loss_epoch: 0,
         }
     }
 
