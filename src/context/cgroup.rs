@@ -301,3 +301,57 @@ mod tests {
         assert_eq!(i.container, None);
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Path pieces that make container-like and odd paths likely.
+    fn piece() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            Just(b"docker".to_vec()),
+            Just(b"kubepods".to_vec()),
+            Just(b"podx".to_vec()),
+            Just(b"lxc".to_vec()),
+            Just(b"lxc.payload.a".to_vec()),
+            Just(b"libpod_parent".to_vec()),
+            Just(format!("docker-{}.scope", "a".repeat(64)).into_bytes()),
+            Just(format!("crio-{}.scope", "0".repeat(64)).into_bytes()),
+            Just("f".repeat(64).into_bytes()),
+            Just(b"x.service".to_vec()),
+            proptest::collection::vec(any::<u8>(), 0..12),
+        ]
+    }
+
+    proptest! {
+        /// Any bytes: no panic; a container id and a unit are bytes of the
+        /// input (never made up), an id of a hex runtime is 64 hex digits.
+        #[test]
+        fn any_cgroup_file(pieces in proptest::collection::vec((piece(), 0u8..4), 0..12)) {
+            let mut file = Vec::new();
+            for (p, sep) in &pieces {
+                file.extend_from_slice(match sep {
+                    0 => b"/",
+                    1 => b"\n0::/",
+                    2 => b"\n4:pids:/",
+                    _ => b":",
+                });
+                file.extend_from_slice(p);
+            }
+            let info = CgroupInfo::parse(&file);
+            let within = |b: &[u8]| b.is_empty() || file.windows(b.len()).any(|w| w == b);
+            if let Some(c) = &info.container {
+                prop_assert!(within(&c.id));
+                if c.runtime != Runtime::Lxc {
+                    prop_assert!(is_id(&c.id));
+                }
+            }
+            if let Some(u) = &info.unit {
+                prop_assert!(within(u));
+            }
+            let _ = container_of(&file);
+            let _ = unit_of(&file);
+        }
+    }
+}

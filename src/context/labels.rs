@@ -314,3 +314,31 @@ mod tests {
         assert!(Labeler::new(vec![LabelRule::new("x", Match::Key(vec![])); 65]).is_none());
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The obvious recursive matcher (exponential; small inputs only).
+    fn naive(p: &[u8], s: &[u8]) -> bool {
+        match p.split_first() {
+            None => s.is_empty(),
+            Some((b'*', rest)) => (0..=s.len()).any(|i| naive(rest, &s[i..])),
+            Some((&c, rest)) => {
+                s.first().is_some_and(|&x| c == b'?' || c == x) && naive(rest, &s[1..])
+            }
+        }
+    }
+
+    proptest! {
+        /// The iterative glob agrees with the naive one.
+        #[test]
+        fn glob_equals_naive(
+            p in proptest::collection::vec(prop_oneof![Just(b'*'), Just(b'?'), Just(b'a'), Just(b'b')], 0..8),
+            s in proptest::collection::vec(prop_oneof![Just(b'a'), Just(b'b'), Just(b'*')], 0..10),
+        ) {
+            prop_assert_eq!(glob(&p, &s), naive(&p, &s));
+        }
+    }
+}

@@ -201,3 +201,35 @@ mod tests {
         assert_eq!(env_value(env, b"B"), None);
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any bytes: no panic; a parsed stat's comm is between the first
+        /// `(` and the last `)`.
+        #[test]
+        fn any_stat(b in proptest::collection::vec(any::<u8>(), 0..200)) {
+            if let Some(st) = parse_stat(&b) {
+                let open = b.iter().position(|&c| c == b'(').unwrap();
+                prop_assert_eq!(&b[open + 1..open + 1 + st.comm.len()], &st.comm[..]);
+            }
+            let _ = split_cmdline(&b);
+            let _ = env_value(&b, b"X");
+        }
+
+        /// A well-formed stat line with any comm parses back.
+        #[test]
+        fn stat_round_trip(comm in proptest::collection::vec(any::<u8>(), 0..16), ppid: u32, start: u64) {
+            let mut line = b"42 (".to_vec();
+            line.extend_from_slice(&comm);
+            line.extend_from_slice(format!(") S {ppid} 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 {start} 0 0\n").as_bytes());
+            let st = parse_stat(&line).unwrap();
+            prop_assert_eq!(st.ppid, ppid);
+            prop_assert_eq!(st.start, start);
+            prop_assert_eq!(st.comm, comm);
+        }
+    }
+}

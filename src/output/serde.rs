@@ -9,6 +9,7 @@ use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
 use super::schema::{Ecs, Ocsf};
 use super::{Describe, Key, Node, Seq, Visitor, WithContext};
+use crate::context::EventContext;
 use crate::event::{Event, EventBuf, ExecEvent, PathRecord, SocketEvent};
 use crate::record::{Record, RecordBuf};
 
@@ -146,5 +147,6 @@ serialize_described!(
     EventBuf,
     Ecs<'_>,
     Ocsf<'_>,
-    WithContext<'_>
+    WithContext<'_>,
+    EventContext<'_>
 );
