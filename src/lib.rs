@@ -75,6 +75,15 @@
 //! - `netlink` (default, Linux only): the kernel's audit socket, status, rules.
 //! - `serde`: `Serialize` for events and records, the same description as
 //!   the native JSON ([`output`]), and for checkpoints.
+//! - `regex`: label rules by regular expression ([`context::Pattern`]).
+//! - `exe-hash`: the SHA-256 of each exec'd program in the process context
+//!   ([`context::ContextConfig`]).
+//!
+//! # Process context
+//!
+//! [`context::ProcessTracker`] gives each event its parent, ancestry, user
+//! names, container, systemd unit and labels, right or absent (see
+//! [`context`]); [`output::WithContext`] writes it after the event's keys.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
