@@ -46,6 +46,8 @@ struct Seen {
     /// Exec events with an argument that is a marker ([`marker`]): the
     /// argument -> the latest such event, as JSON.
     execs: HashMap<String, Value>,
+    /// Markers whose process was gone from /proc when its event was read.
+    gone: Vec<String>,
     lines: String,
 }
 
@@ -53,8 +55,19 @@ struct Seen {
 /// `work` is done and every marker it returns has an exec event (or the
 /// deadline).
 fn read<F: FnOnce() -> Vec<String> + Send + 'static>(
+    live: LiveEvents,
+    tracker: ProcessTracker,
+    work: F,
+) -> Seen {
+    read_after(live, tracker, Duration::ZERO, work)
+}
+
+/// As [`read`], reading the first event only `delay` after `work` started
+/// (the events wait in the socket's buffer).
+fn read_after<F: FnOnce() -> Vec<String> + Send + 'static>(
     mut live: LiveEvents,
     mut tracker: ProcessTracker,
+    delay: Duration,
     work: F,
 ) -> Seen {
     let stop = live.stop_handle();
@@ -89,6 +102,7 @@ fn read<F: FnOnce() -> Vec<String> + Send + 'static>(
     };
     let mut seen = Seen {
         execs: HashMap::new(),
+        gone: Vec::new(),
         lines: String::new(),
     };
     let prefix = marker("");
@@ -111,6 +125,10 @@ fn read<F: FnOnce() -> Vec<String> + Send + 'static>(
                     JsonOptions::default(),
                 );
                 let key = String::from_utf8_lossy(a).into_owned();
+                let pid = x.syscall.pid.unwrap_or(0);
+                if !Path::new(&format!("/proc/{pid}")).exists() {
+                    seen.gone.push(key.clone());
+                }
                 seen.execs
                     .insert(key, serde_json::from_slice(&out).unwrap());
             }
@@ -118,6 +136,7 @@ fn read<F: FnOnce() -> Vec<String> + Send + 'static>(
     };
     let mut worker = Some(worker);
     let mut markers: Option<Vec<String>> = None;
+    std::thread::sleep(delay);
     while let Some(ev) = live.next_event() {
         see(ev.expect("no receive error"), &mut seen);
         if worker.as_ref().is_some_and(|w| w.is_finished()) {
@@ -478,10 +497,10 @@ type Case = (
 );
 
 /// A helper that waits on stdin, then execs `sh -c "/bin/true MARK-true;
-/// sleep; true" sh MARK`.
+/// sleep 2; true" sh MARK`.
 fn held(mark: &str) -> Child {
     let script =
-        format!("read x; exec /bin/sh -c '/bin/true {mark}-true; sleep 0.3; true' sh {mark}");
+        format!("read x; exec /bin/sh -c '/bin/true {mark}-true; sleep 2; true' sh {mark}");
     Command::new("/bin/sh")
         .args(["-c", &script])
         .stdin(Stdio::piped())
@@ -491,8 +510,8 @@ fn held(mark: &str) -> Child {
 
 /// Processes in cgroups named like docker's (v2 and v1), a kubepods path
 /// and a systemd unit: each exec gets that container id and runtime, or
-/// unit; the short-lived `/bin/true` children too (read, or from the
-/// parent).
+/// unit; the short-lived `/bin/true` children too, gone from /proc when
+/// their events are read: from their parent.
 #[test]
 fn containers_and_units_from_cgroup_paths() {
     let Some(k) = kernel() else { return };
@@ -565,7 +584,9 @@ fn containers_and_units_from_cgroup_paths() {
         .iter_mut()
         .map(|c| c.stdin.take().unwrap())
         .collect();
-    let seen = read(live, tracker, move || {
+    // read a second late: the /bin/true children are gone by then (their
+    // container comes from their parent), the sh parents still sleep
+    let seen = read_after(live, tracker, Duration::from_secs(1), move || {
         for s in &mut stdins {
             s.write_all(b"go\n").unwrap();
         }
@@ -576,6 +597,12 @@ fn containers_and_units_from_cgroup_paths() {
     }
     k.assert_clean();
     for (m, _, want, unit) in &cases {
+        assert!(
+            seen.gone.contains(&format!("{m}-true")),
+            "{m}-true was still running when read: {:?}",
+            seen.gone
+        );
+        assert!(!seen.gone.contains(m), "{m} was gone when read");
         for key in [m.clone(), format!("{m}-true")] {
             let v = &seen.execs[&key];
             match want {

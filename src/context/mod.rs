@@ -555,10 +555,12 @@ impl ProcessTracker {
                 return None;
             }
             EventKind::Exec(x) => {
-                let act = if x.syscall.success == Some(false) {
-                    Act::None
-                } else {
+                // a failed exec (or one whose result is not known) leaves
+                // the process's program as it was
+                let act = if x.syscall.success == Some(true) {
                     Act::Exec
+                } else {
+                    Act::None
                 };
                 (Subject::of(&x.syscall)?, act)
             }
