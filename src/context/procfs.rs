@@ -188,6 +188,36 @@ mod tests {
         }
     }
 
+    /// A process that exits after its directory was opened (and is reaped,
+    /// so its pid may be reused): every read through the directory fails,
+    /// none reads another process.
+    #[test]
+    fn a_process_gone_after_open_reads_nothing() {
+        let fs = ProcFs::new("/proc");
+        let mut child = std::process::Command::new("sleep")
+            .arg("10")
+            .spawn()
+            .unwrap();
+        let dir = fs.open(child.id()).unwrap();
+        let st = dir.stat().unwrap();
+        assert_eq!(st.ppid, std::process::id());
+        // (once it has exec'd)
+        let t0 = std::time::Instant::now();
+        while !dir
+            .read("cmdline", 100)
+            .is_some_and(|c| c.starts_with(b"sleep"))
+        {
+            assert!(t0.elapsed().as_secs() < 5, "sleep did not start");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert_eq!(dir.stat(), None);
+        assert_eq!(dir.exe(), None);
+        assert_eq!(dir.read("cgroup", 100), None);
+        assert_eq!(dir.read("cmdline", 100), None);
+    }
+
     #[test]
     fn cmdline_and_environ() {
         assert_eq!(
