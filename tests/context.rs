@@ -825,3 +825,54 @@ fn million_child() {
         s.processes, s.evicted, s.bytes
     );
 }
+
+const ENV_NS_CHILD: &str = "AUDITSTREAM_CONTEXT_NS_CHILD";
+
+/// A live tracker in another pid namespace (with its own `/proc`, where
+/// `NSpid` shows one pid) reads no `/proc`: its pids are not the pids audit
+/// reports. Run under `unshare --pid --fork --mount-proc` (root).
+#[test]
+fn a_reader_in_another_pid_namespace_reads_no_proc() {
+    if std::env::var_os(ENV_NS_CHILD).is_some() {
+        let t = ProcessTracker::new(ContextConfig::live()).unwrap();
+        let s = t.stats();
+        println!(
+            "RESULT disabled={} scanned={}",
+            u8::from(s.proc_disabled),
+            s.scanned
+        );
+        return;
+    }
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let root = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .and_then(|l| l.split_whitespace().next())
+        == Some("0");
+    if !root {
+        common::skip("unshare --pid needs root");
+        return;
+    }
+    // here: the initial namespace, /proc read
+    let here = ProcessTracker::new(ContextConfig::live()).unwrap().stats();
+    assert!(!here.proc_disabled && here.scanned > 1, "{here:?}");
+    let out = std::process::Command::new("unshare")
+        .args(["--pid", "--fork", "--mount-proc"])
+        .arg(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "a_reader_in_another_pid_namespace_reads_no_proc",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(ENV_NS_CHILD, "1")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("RESULT disabled=1 scanned=0"), "{text}");
+}

@@ -491,14 +491,7 @@ impl ProcessTracker {
             let fs = procfs::ProcFs::new(proc_root.clone());
             // audit reports pids of the initial pid namespace: a reader in
             // another one sees other numbers in its /proc
-            let own_ns = if proc_root == std::path::Path::new("/proc") {
-                fs.open(std::process::id())
-                    .and_then(|d| d.in_root_pid_ns())
-                    .unwrap_or(false)
-                    && in_initial_pid_ns()
-            } else {
-                true
-            };
+            let own_ns = proc_root != std::path::Path::new("/proc") || in_initial_pid_ns();
             if own_ns {
                 t.boot_ns = crate::sys::boot_wall_nanos().unwrap_or(0);
                 t.tick_ns = 1_000_000_000 / i128::from(crate::sys::clock_ticks().max(1));
@@ -1233,21 +1226,14 @@ fn fork_child(exit: Option<i64>) -> Option<u32> {
     exit.filter(|&e| e > 0).and_then(|e| u32::try_from(e).ok())
 }
 
-/// Whether this process is in the initial pid namespace: its pid namespace
-/// is that of pid 1's, and pid 1 there is the kernel's first process
-/// (`NSpid` of a process in a child namespace lists more than one pid).
+/// Whether this process is in the initial pid namespace, whose pids audit
+/// reports: its `ns/pid` link names the kernel's fixed inode of that
+/// namespace (`PROC_PID_INIT_INO`). (A process in another pid namespace with
+/// its own `/proc` sees only its namespace's pids there, `NSpid` shows one.)
 #[cfg(target_os = "linux")]
 fn in_initial_pid_ns() -> bool {
-    let status = std::fs::read("/proc/self/status").unwrap_or_default();
-    status
-        .split(|&b| b == b'\n')
-        .find_map(|l| l.strip_prefix(b"NSpid:"))
-        .is_some_and(|l| {
-            l.split(|b| b.is_ascii_whitespace())
-                .filter(|s| !s.is_empty())
-                .count()
-                == 1
-        })
+    std::fs::read_link("/proc/self/ns/pid")
+        .is_ok_and(|l| l.as_os_str().as_encoded_bytes() == b"pid:[4026531836]")
 }
 
 /// Interpreters whose first argument that is not an option is a script.

@@ -11,8 +11,6 @@ use std::path::PathBuf;
 
 /// Longest `stat` file read (a 16-byte comm and 50 numbers fit many times).
 const MAX_STAT: u64 = 4096;
-/// Longest `status` file read.
-const MAX_STATUS: u64 = 16 * 1024;
 /// Longest `environ` read: variables past it are not seen.
 pub const MAX_ENVIRON: u64 = 64 * 1024;
 
@@ -98,22 +96,6 @@ impl ProcDir {
     #[cfg(feature = "exe-hash")]
     pub(crate) fn open_exe(&self) -> Option<File> {
         File::open(self.path("exe")).ok()
-    }
-
-    /// Whether the process is in the pid namespace of the reader's `/proc`
-    /// root only (`NSpid:` has one number): then the pids its syscalls
-    /// return are the pids audit records carry.
-    pub(crate) fn in_root_pid_ns(&self) -> Option<bool> {
-        let status = self.read("status", MAX_STATUS)?;
-        let line = status
-            .split(|&b| b == b'\n')
-            .find_map(|l| l.strip_prefix(b"NSpid:"))?;
-        Some(
-            line.split(|b| b.is_ascii_whitespace())
-                .filter(|s| !s.is_empty())
-                .count()
-                == 1,
-        )
     }
 }
 
