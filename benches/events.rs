@@ -6,8 +6,15 @@
 //! context figures are `reassemble_context` over `reassemble` and
 //! `json_context` over `json` (an offline process tracker: the log's own
 //! events, nothing of this machine).
+//!
+//! Group `sources`: the same log read from its file (page cache) by
+//! `LogEvents` and by the follower (`FollowEvents`, which ends here when
+//! the file has been read: the idle flush is set to zero, so the events in
+//! flight at the end come out at once). The README's follower figure is
+//! `follow_file` over `log_file`.
 
 use std::hint::black_box;
+use std::time::Duration;
 
 use auditstream::context::{ContextConfig, ProcessTracker};
 use auditstream::event::EventKind;
@@ -15,6 +22,7 @@ use auditstream::output::json::{self, write_event, JsonOptions};
 use auditstream::output::schema::{Context, Ecs, Ocsf};
 use auditstream::output::WithContext;
 use auditstream::source::log::LogEvents;
+use auditstream::{FollowConfig, FollowEvents};
 mod common;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
@@ -110,8 +118,50 @@ fn json(data: &[u8], format: Format) -> usize {
     total + out.len()
 }
 
+/// Events read by `LogEvents` from the file.
+fn log_file(path: &str) -> u64 {
+    let f = std::fs::File::open(path).unwrap();
+    // as audit2json reads a file
+    let mut ev = LogEvents::new(std::io::BufReader::with_capacity(1 << 20, f));
+    let mut n = 0;
+    while let Some(e) = ev.next_event() {
+        black_box(e.expect("corpus parses"));
+        n += 1;
+    }
+    n
+}
+
+/// Events read by the follower from the file, until it has all `want`.
+fn follow_file(path: &str, want: u64) -> u64 {
+    let mut cfg = FollowConfig::default();
+    cfg.idle_timeout = Duration::ZERO;
+    cfg.poll_interval = Duration::from_millis(1);
+    let mut ev = FollowEvents::open(path, cfg).unwrap();
+    let mut n = 0;
+    while n < want {
+        let e = ev.next_event().expect("a follower does not end");
+        black_box(e.expect("corpus parses"));
+        n += 1;
+    }
+    n
+}
+
 fn bench(c: &mut Criterion) {
-    let (_, data) = common::load();
+    let (path, data) = common::load();
+    {
+        let n = log_file(&path);
+        assert_eq!(follow_file(&path, n), n);
+        let mut g = c.benchmark_group("sources");
+        g.throughput(Throughput::Bytes(data.len() as u64));
+        if data.len() > 50 << 20 {
+            g.sample_size(10);
+        }
+        g.bench_function("log_file", |b| b.iter(|| log_file(black_box(&path))));
+        g.bench_function("follow_file", |b| {
+            b.iter(|| follow_file(black_box(&path), n))
+        });
+        g.finish();
+    }
     let n_events = LogEvents::new(&data[..]).count() as u64;
     eprintln!("{} bytes, {} events", data.len(), n_events);
     for (name, tp) in [

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! audit-tail [--format native|ecs|ocsf] [--read-only [--rules]] [--hex-bytes] [--no-rules]
-//!            [--backlog-limit N] [--no-context] [--label RULE]... [--only-label LABEL]
+//!            [--backlog-limit N] [--async] [--no-context] [--label RULE]... [--only-label LABEL]
 //! ```
 //!
 //! Opens the kernel's audit netlink socket as the audit daemon (default; fails
@@ -24,6 +24,10 @@
 //! drains what is queued, restores the kernel as it found it (rules deleted,
 //! audit setting, backlog limit and daemon pid restored), and writes the
 //! kernel status and the loss counters to stderr. Needs root.
+//!
+//! `--async` (built with `--features tokio`) reads the same events through
+//! the async `LiveStream` in a tokio runtime, in a `select!` loop with the
+//! signals, as an async agent would.
 
 #[cfg(all(feature = "netlink", target_os = "linux"))]
 mod tail {
@@ -42,7 +46,7 @@ mod tail {
     use auditstream::Error;
 
     const USAGE: &str = "usage: audit-tail [--format native|ecs|ocsf] [--read-only [--rules]] \
-         [--hex-bytes] [--no-rules] [--backlog-limit N] [--no-context] \
+         [--hex-bytes] [--no-rules] [--backlog-limit N] [--async] [--no-context] \
          [--label LABEL:exe|argv|key:PATTERN]... [--only-label LABEL] (--hex-bytes is native only)";
 
     /// Consecutive receive errors after which the loop gives up.
@@ -69,6 +73,8 @@ mod tail {
     struct Opts {
         cfg: LiveConfig,
         out: Output,
+        /// Read through the async `LiveStream`.
+        async_stream: bool,
         /// `None`: `--no-context`.
         context: Option<ContextConfig>,
     }
@@ -95,6 +101,7 @@ mod tail {
         let mut json = JsonOptions::default();
         let mut format = Format::Native;
         let (mut read_only, mut rules, mut no_rules, mut backlog) = (false, false, false, None);
+        let mut async_stream = false;
         let (mut context, mut labels, mut only_label) = (true, Vec::new(), None);
         let mut args = std::env::args().skip(1);
         while let Some(a) = args.next() {
@@ -111,6 +118,8 @@ mod tail {
                     }
                 }
                 "--no-rules" => no_rules = true,
+                "--async" if cfg!(feature = "tokio") => async_stream = true,
+                "--async" => return Err("--async needs a build with --features tokio".into()),
                 "--backlog-limit" => {
                     let n = args.next().and_then(|v| v.parse().ok());
                     backlog = Some(n.ok_or("--backlog-limit needs a number")?);
@@ -172,6 +181,7 @@ mod tail {
                 host,
                 only_label,
             },
+            async_stream,
             context,
         })
     }
@@ -250,6 +260,199 @@ mod tail {
         );
     }
 
+    /// How a run ended.
+    struct Ended {
+        stats: SourceStats,
+        /// Writing failed, or receiving failed too often.
+        failed: bool,
+        restored: Result<(), Error>,
+    }
+
+    /// Writes events until stopped or writing fails; counts the receive
+    /// errors in a row.
+    struct Sink<'a, W: Write> {
+        out: &'a mut W,
+        line: Vec<u8>,
+        o: &'a Output,
+        /// The process table (`None`: `--no-context`).
+        tracker: Option<&'a mut ProcessTracker>,
+        errors: u32,
+        write_ok: bool,
+    }
+
+    impl<W: Write> Sink<'_, W> {
+        /// Whether to go on.
+        fn take(&mut self, next: Result<&EventBuf, Error>) -> bool {
+            match next {
+                Ok(ev) => {
+                    self.errors = 0;
+                    self.write_ok = write(
+                        self.out,
+                        &mut self.line,
+                        ev,
+                        self.o,
+                        self.tracker.as_deref_mut(),
+                    );
+                    self.write_ok
+                }
+                Err(e) => {
+                    eprintln!("audit-tail: {e}");
+                    self.errors += 1;
+                    self.errors < MAX_ERRORS
+                }
+            }
+        }
+
+        /// Flushes when no more events are ready (a reader sees each event
+        /// as it comes, and a burst in one write); whether to go on.
+        fn flush_unless(&mut self, more_ready: bool) -> bool {
+            if self.write_ok && !more_ready {
+                self.write_ok = self.out.flush().is_ok();
+            }
+            self.write_ok
+        }
+
+        /// Writes what the source held at the end.
+        fn finish(&mut self, events: &[EventBuf]) {
+            for ev in events {
+                if self.write_ok {
+                    self.write_ok = write(
+                        self.out,
+                        &mut self.line,
+                        ev,
+                        self.o,
+                        self.tracker.as_deref_mut(),
+                    );
+                }
+            }
+            if self.write_ok {
+                self.write_ok = self.out.flush().is_ok();
+            }
+        }
+
+        fn failed(&self) -> bool {
+            !self.write_ok || self.errors >= MAX_ERRORS
+        }
+    }
+
+    fn sink<'a, W: Write>(
+        out: &'a mut W,
+        o: &'a Output,
+        tracker: Option<&'a mut ProcessTracker>,
+    ) -> Sink<'a, W> {
+        Sink {
+            out,
+            line: Vec::with_capacity(4096),
+            o,
+            tracker,
+            errors: 0,
+            write_ok: true,
+        }
+    }
+
+    /// The blocking reader, stopped by the signal handlers.
+    fn run(
+        mut live: LiveEvents,
+        out: &mut impl Write,
+        o: &Output,
+        tracker: Option<&mut ProcessTracker>,
+    ) -> Ended {
+        install_handlers(live.stop_handle());
+        let mut sink = sink(out, o, tracker);
+        while let Some(next) = live.next_event() {
+            if !sink.take(next) || !sink.flush_unless(live.has_ready()) {
+                live.stop();
+            }
+        }
+        let events = live.drain();
+        let stats = live.stats();
+        sink.finish(&events);
+        // everything was drained above: close only restores the kernel
+        let restored = live.close().map(drop);
+        Ended {
+            stats,
+            failed: sink.failed(),
+            restored,
+        }
+    }
+
+    /// The async reader: `LiveStream` in a `select!` loop with the signals.
+    #[cfg(feature = "tokio")]
+    fn run_async(
+        live: LiveEvents,
+        out: &mut impl Write,
+        o: &Output,
+        tracker: Option<&mut ProcessTracker>,
+    ) -> Ended {
+        use auditstream::source::tokio::LiveStream;
+        use tokio::signal::unix::{signal, SignalKind};
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a tokio runtime");
+        let mut sink = sink(out, o, tracker);
+        rt.block_on(async {
+            let (mut int, mut term) = (
+                signal(SignalKind::interrupt()).expect("SIGINT handler"),
+                signal(SignalKind::terminate()).expect("SIGTERM handler"),
+            );
+            let mut stream = match LiveStream::new(live) {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("audit-tail: {e}");
+                    return Ended {
+                        stats: SourceStats::default(),
+                        failed: true,
+                        restored: Err(e),
+                    };
+                }
+            };
+            loop {
+                tokio::select! {
+                    next = stream.next() => match next {
+                        Some(next) => {
+                            let go_on = match next {
+                                Ok(ev) => sink.take(Ok(&ev)),
+                                Err(e) => sink.take(Err(e)),
+                            };
+                            if !go_on || !sink.flush_unless(stream.get_ref().has_ready()) {
+                                break;
+                            }
+                        }
+                        None => break,
+                    },
+                    _ = int.recv() => break,
+                    _ = term.recv() => break,
+                }
+            }
+            match stream.close().await {
+                Ok(closed) => {
+                    sink.finish(&closed.events);
+                    Ended {
+                        stats: closed.stats,
+                        failed: sink.failed(),
+                        restored: Ok(()),
+                    }
+                }
+                Err(e) => Ended {
+                    stats: SourceStats::default(),
+                    failed: sink.failed(),
+                    restored: Err(e),
+                },
+            }
+        })
+    }
+
+    #[cfg(not(feature = "tokio"))]
+    fn run_async(
+        _: LiveEvents,
+        _: &mut impl Write,
+        _: &Output,
+        _: Option<&mut ProcessTracker>,
+    ) -> Ended {
+        unreachable!("--async is refused without the tokio feature")
+    }
+
     pub fn main() -> ExitCode {
         let opts = match parse_args() {
             Ok(o) => o,
@@ -283,7 +486,7 @@ mod tail {
                 }
             );
         }
-        let mut live = match LiveEvents::with_config(opts.cfg) {
+        let live = match LiveEvents::with_config(opts.cfg) {
             Ok(l) => l,
             Err(e) => {
                 eprintln!("audit-tail: {e}");
@@ -293,57 +496,23 @@ mod tail {
                 return ExitCode::FAILURE;
             }
         };
-        install_handlers(live.stop_handle());
         let rcvbuf = live.session().socket().receive_buffer().unwrap_or(0);
         eprintln!(
             "audit-tail: {mode:?} mode, {rules} rules added, receive buffer {rcvbuf} bytes; \
              SIGINT or SIGTERM to stop"
         );
-
         let stdout = io::stdout();
         let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-        let mut line = Vec::with_capacity(4096);
-        let mut errors = 0;
-        let mut write_ok = true;
-        while let Some(next) = live.next_event() {
-            match next {
-                Ok(ev) => {
-                    errors = 0;
-                    write_ok = write(&mut out, &mut line, ev, &opts.out, tracker.as_mut());
-                    if write_ok && !live.has_ready() {
-                        write_ok = out.flush().is_ok();
-                    }
-                    if !write_ok {
-                        live.stop();
-                    }
-                }
-                Err(e) => {
-                    eprintln!("audit-tail: {e}");
-                    errors += 1;
-                    if errors >= MAX_ERRORS {
-                        live.stop();
-                    }
-                }
-            }
-        }
-
-        let failed = !write_ok || errors >= MAX_ERRORS;
-        let events = live.drain();
-        let stats = live.stats();
-        for ev in &events {
-            if write_ok {
-                write_ok = write(&mut out, &mut line, ev, &opts.out, tracker.as_mut());
-            }
-        }
-        if write_ok {
-            write_ok = out.flush().is_ok();
-        }
-        drop(out);
-        // everything was drained above: close only restores the kernel
-        let restored = live.close();
-        if let Err(e) = &restored {
-            eprintln!("audit-tail: restoring the kernel: {e}");
-        }
+        let ended = if opts.async_stream {
+            run_async(live, &mut out, &opts.out, tracker.as_mut())
+        } else {
+            run(live, &mut out, &opts.out, tracker.as_mut())
+        };
+        let Ended {
+            stats,
+            failed,
+            restored,
+        } = ended;
         summary(&stats);
         if let Some(t) = &tracker {
             eprintln!("audit-tail: context: {:?}", t.stats());
@@ -355,7 +524,7 @@ mod tail {
             ),
             Err(e) => eprintln!("audit-tail: status after restore: {e}"),
         }
-        if failed || !write_ok || restored.is_err() {
+        if failed || restored.is_err() {
             ExitCode::FAILURE
         } else {
             ExitCode::SUCCESS

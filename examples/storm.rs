@@ -2,10 +2,12 @@
 //! comparison, by auditd writing a RAW log. Not a test: a measurement.
 //!
 //! ```text
-//! storm [--seconds 30] [--procs 4] [--backlog 8192] [--only auditstream|auditd]
+//! storm [--seconds 30] [--procs 4] [--backlog 8192] [--only auditstream|auditstream-async|auditd]
 //!       [--coalesce-ms N]   (LiveConfig::coalesce; default 2)
 //! ```
 //!
+//! Readers: auditstream's blocking `LiveEvents`, the async `LiveStream` in a
+//! current-thread tokio runtime (with `--features tokio`), and auditd.
 //! For each reader: registers it as the audit daemon, sets backlog_limit, adds
 //! one rule (`-a always,exit -F arch=b64 -S execve -F key=storm`), enables
 //! audit, and lets `--procs` child processes exec `/bin/true <marker>` as fast
@@ -132,7 +134,36 @@ fn storm_rule() -> Rule {
     Rule::parse(&format!("-a {}", STORM_RULE.join(" "))).expect("valid rule")
 }
 
-fn run_auditstream(o: &Opts) -> Outcome {
+/// How the auditstream reader reads the socket.
+#[derive(Clone, Copy, PartialEq)]
+enum Reader {
+    /// `LiveEvents::next_event` on this thread.
+    Blocking,
+    /// `source::tokio::LiveStream` in a current-thread runtime (feature
+    /// `tokio`): readiness on the socket, no reading thread.
+    Async,
+}
+
+/// Counts the marked exec events among those given.
+struct Count<'m> {
+    marker: &'m [u8],
+    out: Outcome,
+    last_seen: Instant,
+}
+
+impl Count<'_> {
+    fn see(&mut self, ev: &auditstream::event::Event<'_>) {
+        self.out.events += 1;
+        if let EventKind::Exec(e) = &ev.kind {
+            if e.argv.get(1).is_some_and(|a| a.as_ref() == self.marker) {
+                self.out.seen += 1;
+                self.last_seen = Instant::now();
+            }
+        }
+    }
+}
+
+fn run_auditstream(o: &Opts, reader: Reader) -> Outcome {
     let marker = format!("storm-as-{}", std::process::id());
     let mut cfg = LiveConfig::new(Mode::Daemon);
     cfg.rules = vec![storm_rule()];
@@ -160,51 +191,71 @@ fn run_auditstream(o: &Opts) -> Outcome {
             stop.store(true, std::sync::atomic::Ordering::Relaxed);
         })
     };
-    let mut out = Outcome::default();
-    let mut last_seen = t0;
-    while let Some(ev) = live.next_event() {
-        let ev = ev.expect("receive");
-        out.events += 1;
-        if let EventKind::Exec(e) = ev.event().kind {
-            if e.argv
-                .get(1)
-                .is_some_and(|a| a.as_ref() == marker.as_bytes())
-            {
-                out.seen += 1;
-                last_seen = Instant::now();
+    let mut count = Count {
+        marker: marker.as_bytes(),
+        out: Outcome::default(),
+        last_seen: t0,
+    };
+    let all = || spawned.load(std::sync::atomic::Ordering::Relaxed);
+    let closed = match reader {
+        Reader::Blocking => {
+            while let Some(ev) = live.next_event() {
+                count.see(&ev.expect("receive").event());
+                if count.out.seen >= all() {
+                    break;
+                }
             }
+            live.close().expect("close and restore")
         }
-        if out.seen >= spawned.load(std::sync::atomic::Ordering::Relaxed) {
-            break;
-        }
-    }
+        Reader::Async => run_async(live, &mut count, &all),
+    };
     counter.join().expect("counter thread");
-    let spawned = spawned.load(std::sync::atomic::Ordering::Relaxed);
-    let mut drained = 0;
-    let closed = live.close().expect("close and restore");
+    let drained = closed.events.len();
     for ev in &closed.events {
-        drained += 1;
-        if let EventKind::Exec(e) = ev.event().kind {
-            if e.argv
-                .get(1)
-                .is_some_and(|a| a.as_ref() == marker.as_bytes())
-            {
-                out.seen += 1;
-            }
-        }
+        count.see(&ev.event());
     }
+    let mut out = count.out;
     let stats = closed.stats;
     let (u, sy) = cpu_split(me);
     eprintln!(
         "auditstream: {drained} events drained at close; utime {u:.2} s stime {sy:.2} s; {stats:?}"
     );
-    out.secs = (last_seen - t0).as_secs_f64().max(o.seconds);
+    out.secs = (count.last_seen - t0).as_secs_f64().max(o.seconds);
     out.cpu_secs = cpu_of(me) - cpu0;
-    out.spawned = spawned;
+    out.spawned = all();
     let live = stats.live.expect("live counters");
     out.kernel_lost = live.kernel_lost;
     out.overruns = live.socket.overruns;
     out
+}
+
+#[cfg(feature = "tokio")]
+fn run_async(
+    live: LiveEvents,
+    count: &mut Count<'_>,
+    all: &dyn Fn() -> u64,
+) -> auditstream::source::Closed {
+    use auditstream::source::tokio::LiveStream;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let mut stream = LiveStream::new(live).expect("register the socket");
+        while let Some(ev) = stream.next().await {
+            count.see(&ev.expect("receive").event());
+            if count.out.seen >= all() {
+                break;
+            }
+        }
+        stream.close().await.expect("close and restore")
+    })
+}
+
+#[cfg(not(feature = "tokio"))]
+fn run_async(_: LiveEvents, _: &mut Count<'_>, _: &dyn Fn() -> u64) -> auditstream::source::Closed {
+    eprintln!("storm: --only auditstream-async needs --features tokio");
+    std::process::exit(2);
 }
 
 /// auditd under the same storm, restored on drop.
@@ -369,7 +420,7 @@ fn main() {
             "--only" => o.only = Some(val()),
             "--coalesce-ms" => o.coalesce_ms = Some(val().parse().expect("--coalesce-ms N")),
             _ => {
-                eprintln!("usage: storm [--seconds 30] [--procs 4] [--backlog 8192] [--only auditstream|auditd] [--coalesce-ms N]");
+                eprintln!("usage: storm [--seconds 30] [--procs 4] [--backlog 8192] [--only auditstream|auditstream-async|auditd] [--coalesce-ms N]");
                 std::process::exit(2);
             }
         }
@@ -387,10 +438,20 @@ fn main() {
         "{:<26} {:>9} {:>9} {:>9} {:>8} {:>9} {:>8} {:>11}",
         "reader", "spawned", "received", "events/s", "k.lost", "overruns", "cpu s", "cpu ms/1k"
     );
-    if o.only.as_deref() != Some("auditd") {
-        report("auditstream (daemon)", &run_auditstream(&o));
+    let only = o.only.as_deref();
+    if only.is_none() || only == Some("auditstream") {
+        report(
+            "auditstream (daemon)",
+            &run_auditstream(&o, Reader::Blocking),
+        );
     }
-    if o.only.as_deref() != Some("auditstream") {
+    if only == Some("auditstream-async") || (only.is_none() && cfg!(feature = "tokio")) {
+        report(
+            "auditstream (async Stream)",
+            &run_auditstream(&o, Reader::Async),
+        );
+    }
+    if only.is_none() || only == Some("auditd") {
         report("auditd 3.0.9 (RAW log)", &run_auditd(&o));
     }
 }

@@ -50,8 +50,10 @@ pub fn parse_line(data: &[u8]) {
     // was lost (lossy UTF-8) or trimmed (a body ending in a line ending before
     // the 0x1D).
     let text = rec.to_string();
-    let utf8 = std::str::from_utf8(rec.body()).is_ok()
-        && rec.node().is_none_or(|n| std::str::from_utf8(n).is_ok());
+    let is_utf8 = |b: &[u8]| std::str::from_utf8(b).is_ok();
+    let utf8 = is_utf8(rec.body())
+        && rec.node().is_none_or(is_utf8)
+        && rec.unrecognized_type().is_none_or(is_utf8);
     if utf8 && !ends_trimmed(rec.body()) {
         let again = Record::parse_line(text.as_bytes()).expect("Display output parses");
         assert_eq!(again, rec, "{text:?}");

@@ -4,9 +4,12 @@ use std::fmt;
 
 /// A byte string that prints as text: `Debug` writes a quoted string with
 /// the bytes that are not printable UTF-8 escaped (`"ls -l\xff"`, as bstr's
-/// `BStr` does), `Display` writes UTF-8 as it is and every other byte as
-/// `\xNN`. Both are lossless for bytes outside UTF-8: `\xNN` always means one
-/// byte, and a backslash in the input is written `\\`.
+/// `BStr` does), `Display` the same without the quotes. Both are lossless:
+/// `\xNN` always means the one byte NN (an ASCII control, or a byte that is
+/// not part of valid UTF-8), a control character beyond ASCII is written
+/// `\u{NN}` (so the character U+0085 and the lone byte 0x85 differ), `\0`
+/// `\n` `\r` `\t` are those bytes, and a backslash in the input is written
+/// `\\`; everything else is the UTF-8 text itself.
 ///
 /// ```
 /// use auditstream::BStr;
@@ -38,7 +41,8 @@ impl<'a> BStr<'a> {
                     '\r' => f.write_str("\\r")?,
                     '\t' => f.write_str("\\t")?,
                     '\0' => f.write_str("\\0")?,
-                    c if c.is_control() => write!(f, "\\x{:02x}", c as u32)?,
+                    c if c.is_ascii_control() => write!(f, "\\x{:02x}", c as u32)?,
+                    c if c.is_control() => write!(f, "\\u{{{:x}}}", c as u32)?,
                     c => write!(f, "{c}")?,
                 }
             }
@@ -64,6 +68,22 @@ impl fmt::Display for BStr<'_> {
     }
 }
 
+/// `Debug` of an optional byte string, as an optional [`BStr`].
+pub(crate) fn opt<B: AsRef<[u8]>>(b: &Option<B>) -> Option<BStr<'_>> {
+    b.as_ref().map(BStr::new)
+}
+
+/// `Debug` of a list of byte strings, as a list of [`BStr`].
+pub(crate) struct List<'a, B>(pub &'a [B]);
+
+impl<B: AsRef<[u8]>> fmt::Debug for List<'_, B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(BStr::new))
+            .finish()
+    }
+}
+
 impl AsRef<[u8]> for BStr<'_> {
     fn as_ref(&self) -> &[u8] {
         self.0
@@ -84,5 +104,9 @@ mod tests {
         assert_eq!(format!("{:?}", BStr::new(b"\xc3")), "\"\\xc3\"");
         assert_eq!(BStr::new(b"\\x41").to_string(), "\\\\x41");
         assert_eq!(BStr::new(b"\x00\x1d").to_string(), "\\0\\x1d");
+        // the C1 control U+0085 (bytes c2 85) and the lone byte 0x85 differ
+        assert_eq!(BStr::new("\u{85}".as_bytes()).to_string(), "\\u{85}");
+        assert_eq!(BStr::new(b"\x85").to_string(), "\\x85");
+        assert_eq!(BStr::new(b"\xc2\x85\x85").to_string(), "\\u{85}\\x85");
     }
 }

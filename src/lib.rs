@@ -78,6 +78,9 @@
 //! - `regex`: label rules by regular expression ([`context::Pattern`]).
 //! - `exe-hash`: the SHA-256 of each exec'd program in the process context
 //!   ([`context::ContextConfig`]).
+//! - `tokio`: the live socket and followed files as async `Stream`s
+//!   (`source::tokio`), cancellation-safe, with back pressure or a bounded
+//!   queue that reports what it drops.
 //!
 //! # Process context
 //!

@@ -1,5 +1,6 @@
-//! The only unsafe code of the crate: `poll(2)` for streamed inputs, and the
-//! socket options and batch receive that netlink-sys does not expose.
+//! The only unsafe code of the crate: `poll(2)` for streamed inputs, the
+//! socket options and batch receive that netlink-sys does not expose, and
+//! the registration of a socket with tokio's reactor.
 #![allow(unsafe_code)]
 
 use std::io;
@@ -285,5 +286,113 @@ pub(crate) fn clock_ticks() -> u64 {
         n as u64
     } else {
         100
+    }
+}
+
+/// Registers `fd` (a duplicate of a socket's descriptor, which refers to the
+/// same open socket: epoll watches the file description, so readiness is the
+/// socket's) with the current tokio reactor, for read readiness. The
+/// `AsyncFd` owns it and closes it when dropped; `into_inner` deregisters it
+/// and gives it back.
+#[cfg(all(feature = "tokio", target_os = "linux"))]
+pub(crate) fn register_readable(
+    fd: std::os::fd::OwnedFd,
+) -> io::Result<::tokio::io::unix::AsyncFd<std::os::fd::OwnedFd>> {
+    // SAFETY: `fd` is an open descriptor owned by the `AsyncFd` from here on:
+    // it stays open, refers to the same file description, and its
+    // `as_raw_fd` returns the same number until the `AsyncFd` is dropped or
+    // taken apart.
+    unsafe {
+        ::tokio::io::unix::AsyncFd::register_with_interest(fd, ::tokio::io::Interest::READABLE)
+    }
+    .map_err(|e| e.into_parts().1)
+}
+
+/// An inotify watch on a directory: wakes a follower as soon as a file in it
+/// is written, created, renamed or removed (Linux). Which file does not
+/// matter: the follower looks at its files again after any event.
+#[cfg(target_os = "linux")]
+#[derive(Debug)]
+pub(crate) struct DirWatch {
+    fd: std::os::fd::OwnedFd,
+}
+
+#[cfg(target_os = "linux")]
+impl DirWatch {
+    /// Watches `dir`. Fails where inotify is unavailable or out of watches
+    /// (the caller then polls).
+    pub(crate) fn new(dir: &std::path::Path) -> io::Result<DirWatch> {
+        use std::os::fd::FromRawFd;
+        use std::os::unix::ffi::OsStrExt;
+        let path = std::ffi::CString::new(dir.as_os_str().as_bytes())
+            .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+        // SAFETY: no pointers; the flags are valid.
+        let raw = unsafe { libc::inotify_init1(libc::IN_NONBLOCK | libc::IN_CLOEXEC) };
+        if raw < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: `raw` is a new descriptor that nothing else owns.
+        let fd = unsafe { std::os::fd::OwnedFd::from_raw_fd(raw) };
+        let mask = libc::IN_MODIFY
+            | libc::IN_CREATE
+            | libc::IN_MOVED_FROM
+            | libc::IN_MOVED_TO
+            | libc::IN_DELETE
+            | libc::IN_CLOSE_WRITE
+            | libc::IN_ATTRIB;
+        // SAFETY: `fd` is open; `path` is a NUL-terminated string that lives
+        // for the call.
+        if unsafe { libc::inotify_add_watch(fd.as_raw_fd(), path.as_ptr(), mask) } < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(DirWatch { fd })
+    }
+
+    /// The descriptor (readable when events are queued).
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    pub(crate) fn as_fd(&self) -> BorrowedFd<'_> {
+        use std::os::fd::AsFd;
+        self.fd.as_fd()
+    }
+
+    /// Waits at most `timeout` for an event; whether one came. The events
+    /// queued are consumed.
+    pub(crate) fn wait(&self, timeout: Duration) -> io::Result<bool> {
+        use std::os::fd::AsFd;
+        let any = poll_readable(self.fd.as_fd(), timeout)?;
+        if any {
+            self.drain()?;
+        }
+        Ok(any)
+    }
+
+    /// Consumes the queued events.
+    fn drain(&self) -> io::Result<()> {
+        use std::os::fd::AsFd;
+        drain_nonblocking(self.fd.as_fd())
+    }
+}
+
+/// Reads and discards what a non-blocking descriptor holds (the events of
+/// an inotify descriptor, or of a duplicate of one).
+#[cfg(target_os = "linux")]
+pub(crate) fn drain_nonblocking(fd: BorrowedFd<'_>) -> io::Result<()> {
+    let mut buf = [0u8; 4096];
+    loop {
+        // SAFETY: `fd` is borrowed open for the call; `buf` is a live,
+        // writable buffer of the length given.
+        let n = unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+        if n > 0 {
+            continue;
+        }
+        if n == 0 {
+            return Ok(());
+        }
+        let e = io::Error::last_os_error();
+        match e.kind() {
+            io::ErrorKind::WouldBlock => return Ok(()),
+            io::ErrorKind::Interrupted => {}
+            _ => return Err(e),
+        }
     }
 }

@@ -335,3 +335,28 @@ fn json_byte_strings_round_trip() {
     }
     assert!(checked > 5000, "{checked}");
 }
+
+/// `Debug` shows byte strings as text (escaped where they are not UTF-8 or
+/// not printable), not as arrays of numbers.
+#[test]
+fn debug_shows_byte_strings_as_text() {
+    let log = b"node=web\\x01 type=SYSCALL msg=audit(1.000:7): arch=c000003e syscall=59 success=yes exit=0 a0=1 a1=2 a2=3 a3=4 items=1 ppid=1 pid=2 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm=\"ls\" exe=\"/bin/ls\" key=\"k\"
+node=web\\x01 type=EXECVE msg=audit(1.000:7): argc=2 a0=\"ls\" a1=6AFF0A
+node=web\\x01 type=PATH msg=audit(1.000:7): item=0 name=\"/bin/ls\" inode=5 dev=fd:01 mode=0100755 ouid=0 ogid=0 rdev=00:00 nametype=NORMAL
+node=web\\x01 type=EOE msg=audit(1.000:7): 
+";
+    let evs: Vec<_> = LogEvents::new(&log[..]).map(Result::unwrap).collect();
+    assert_eq!(evs.len(), 1);
+    let d = format!("{:?}", evs[0].event());
+    for want in [
+        r#"node: Some("web\\x01")"#,
+        r#"argv: ["ls", "j\xff\n"]"#,
+        r#"exe: Some("/bin/ls")"#,
+        r#"keys: ["k"]"#,
+        r#"name: Some("/bin/ls")"#,
+        "mode: Some(0o100755)",
+    ] {
+        assert!(d.contains(want), "{want} not in {d}");
+    }
+    assert!(!d.contains("[108, 115]"), "{d}");
+}

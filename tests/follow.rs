@@ -134,9 +134,20 @@ fn numbered(path: &Path, n: u32) -> PathBuf {
     PathBuf::from(p)
 }
 
+/// How the follower is read.
+#[derive(Clone, Copy, Debug)]
+enum Reader {
+    /// `next_event` in a thread.
+    Blocking,
+    /// A `FollowStream` in a tokio runtime of its own thread (feature `tokio`).
+    #[cfg(feature = "tokio")]
+    Async,
+}
+
 /// A follower in a thread: runs until stopped, then hands back what it
 /// emitted and its checkpoint (as text), or, when `last`, what close drained.
 fn spawn(
+    reader: Reader,
     path: PathBuf,
     from: Option<String>,
     last_bytes: Option<u64>,
@@ -181,10 +192,31 @@ fn spawn(
     let stop = f.stop_handle();
     let handle = std::thread::spawn(move || {
         let mut out = Vec::new();
-        while let Some(ev) = f.next_event() {
-            match ev {
-                Ok(ev) => out.push(json(ev)),
-                Err(e) => panic!("follower: {e}"),
+        match reader {
+            Reader::Blocking => {
+                while let Some(ev) = f.next_event() {
+                    match ev {
+                        Ok(ev) => out.push(json(ev)),
+                        Err(e) => panic!("follower: {e}"),
+                    }
+                }
+            }
+            #[cfg(feature = "tokio")]
+            Reader::Async => {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                f = rt.block_on(async {
+                    let mut s = auditstream::source::tokio::FollowStream::new(f);
+                    while let Some(ev) = s.next().await {
+                        match ev {
+                            Ok(ev) => out.push(json(&ev)),
+                            Err(e) => panic!("follower: {e}"),
+                        }
+                    }
+                    s.into_inner()
+                });
             }
         }
         let cp = f.checkpoint().to_string();
@@ -197,10 +229,12 @@ fn spawn(
     (stop, handle)
 }
 
-fn run(seed: u64) {
+fn run(reader: Reader, seed: u64) {
     let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
-    let dir =
-        std::env::temp_dir().join(format!("auditstream-follow-{}-{seed}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!(
+        "auditstream-follow-{}-{reader:?}-{seed}",
+        std::process::id()
+    ));
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir).unwrap();
     let path = dir.join("audit.log");
@@ -209,7 +243,7 @@ fn run(seed: u64) {
     let want = expected(&lines);
 
     let mut got: BTreeMap<String, usize> = BTreeMap::new();
-    let (mut stop, mut handle) = spawn(path.clone(), None, None);
+    let (mut stop, mut handle) = spawn(reader, path.clone(), None, None);
     let (mut restarts, mut renames, mut truncs, mut cuts) = (0, 0, 0, 0);
     let mut i = 0;
     let mut file = OpenOptions::new().append(true).open(&path).unwrap();
@@ -260,7 +294,7 @@ fn run(seed: u64) {
             if rng.below(3) == 0 {
                 std::thread::sleep(Duration::from_millis(rng.below(20)));
             }
-            (stop, handle) = spawn(path.clone(), Some(cp), None);
+            (stop, handle) = spawn(reader, path.clone(), Some(cp), None);
             restarts += 1;
         }
     }
@@ -271,7 +305,7 @@ fn run(seed: u64) {
     for j in out {
         *got.entry(j).or_default() += 1;
     }
-    let (stop, handle) = spawn(path.clone(), Some(cp), Some(0));
+    let (stop, handle) = spawn(reader, path.clone(), Some(cp), Some(0));
     // 2.4 MB at most are left: a second is plenty, then it drains
     std::thread::sleep(Duration::from_millis(1000));
     stop.store(true, Ordering::Relaxed);
@@ -280,7 +314,7 @@ fn run(seed: u64) {
         *got.entry(j).or_default() += 1;
     }
     eprintln!(
-        "seed {seed}: {} lines, {cuts} cut, {renames} renames, {truncs} copy-truncates, {restarts} restarts; {} distinct events",
+        "{reader:?} seed {seed}: {} lines, {cuts} cut, {renames} renames, {truncs} copy-truncates, {restarts} restarts; {} distinct events",
         lines.len(),
         want.len()
     );
@@ -319,10 +353,24 @@ fn rotation_and_restarts_lose_nothing_and_repeat_nothing() {
         .ok()
         .and_then(|v| v.parse().ok())
     {
-        return run(one);
+        return run(Reader::Blocking, one);
     }
     for seed in 1..=n {
-        run(seed);
+        run(Reader::Blocking, seed);
+    }
+}
+
+/// The same through the async `FollowStream`: seeds 1..=2, or
+/// `AUDITSTREAM_FOLLOW_SEEDS=N`.
+#[cfg(feature = "tokio")]
+#[test]
+fn rotation_and_restarts_through_the_async_stream() {
+    let n = std::env::var("AUDITSTREAM_FOLLOW_SEEDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2);
+    for seed in 1..=n {
+        run(Reader::Async, seed);
     }
 }
 
@@ -376,4 +424,126 @@ fn bad_checkpoints_are_refused_with_a_clear_error() {
         Err(Error::Checkpoint(_))
     ));
     fs::remove_dir_all(&dir).unwrap();
+}
+
+/// With the directory watch (inotify) a follower wakes when the file is
+/// written or rotated, not at its poll interval: here the interval is an
+/// hour, so every event after the first read reaches the blocking follower
+/// only through the watch (a watchdog stops it after 60 s, failing the
+/// test). The async stream also looks every 100 ms (for its stop flag), so
+/// for it this checks the watch is registered and the events are exact.
+fn wakes_on_writes_and_rotation(reader: Reader) {
+    let dir = std::env::temp_dir().join(format!(
+        "auditstream-watch-{}-{reader:?}",
+        std::process::id()
+    ));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("audit.log");
+    let lines = data();
+    // whole events: cut where the serial changes (auditd writes no EOE)
+    let serial = |l: &[u8]| {
+        let s = String::from_utf8_lossy(l);
+        let id = s.split_once("msg=audit(").map(|(_, r)| r.to_string());
+        id.and_then(|r| r.split_once(')').map(|(id, _)| id.to_string()))
+    };
+    let ends: Vec<usize> = (1..lines.len())
+        .filter(|&i| serial(&lines[i]) != serial(&lines[i - 1]))
+        .take(40)
+        .collect();
+    fs::write(&path, lines[..ends[0]].concat()).unwrap();
+    // the events by id (the last of each burst comes out by the idle flush,
+    // flagged timed out: its JSON differs from one read's)
+    let ids = |upto: usize| -> BTreeMap<String, usize> {
+        let all = lines[..upto].concat();
+        let mut m = BTreeMap::new();
+        for ev in LogEvents::new(&all[..]) {
+            *m.entry(format!("{:?}", ev.unwrap().id())).or_default() += 1;
+        }
+        m
+    };
+    let want = ids(ends[39]);
+
+    let mut c = cfg();
+    c.poll_interval = Duration::from_secs(3600);
+    c.idle_timeout = Duration::from_millis(300);
+    let f = FollowEvents::open(&path, c).unwrap();
+    assert!(f.watching(), "no inotify watch");
+    let stop = f.stop_handle();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let handle = std::thread::spawn(move || {
+        let mut f = f;
+        match reader {
+            Reader::Blocking => {
+                while let Some(ev) = f.next_event() {
+                    tx.send(format!("{:?}", ev.unwrap().id())).unwrap();
+                }
+            }
+            #[cfg(feature = "tokio")]
+            Reader::Async => {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.block_on(async {
+                    let mut s = auditstream::source::tokio::FollowStream::new(f);
+                    assert!(s.watching(), "the watch is not registered");
+                    while let Some(ev) = s.next().await {
+                        tx.send(format!("{:?}", ev.unwrap().id())).unwrap();
+                    }
+                });
+            }
+        }
+    });
+    let watchdog = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            for _ in 0..600 {
+                if stop.load(Ordering::Relaxed) {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            stop.store(true, Ordering::Relaxed);
+        })
+    };
+    let mut got: BTreeMap<String, usize> = BTreeMap::new();
+    let take = |upto: usize, got: &mut BTreeMap<String, usize>| {
+        let want_n: usize = ids(upto).values().sum();
+        while got.values().sum::<usize>() < want_n {
+            let Ok(j) = rx.recv() else { break };
+            *got.entry(j).or_default() += 1;
+        }
+    };
+    take(ends[0], &mut got);
+    let mut file = OpenOptions::new().append(true).open(&path).unwrap();
+    for w in ends.windows(2) {
+        let (from, to) = (w[0], w[1]);
+        if from == ends[20] {
+            rotate_rename(&path);
+            file = OpenOptions::new().append(true).open(&path).unwrap();
+        }
+        file.write_all(&lines[from..to].concat()).unwrap();
+        take(to, &mut got);
+    }
+    let timed_out = stop.swap(true, Ordering::Relaxed);
+    handle.join().unwrap();
+    watchdog.join().unwrap();
+    assert!(
+        !timed_out,
+        "{reader:?}: the follower did not wake within 60 s"
+    );
+    assert_eq!(got, want, "{reader:?}");
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_watch_wakes_the_follower() {
+    wakes_on_writes_and_rotation(Reader::Blocking);
+}
+
+#[cfg(feature = "tokio")]
+#[test]
+fn the_watch_wakes_the_async_follower() {
+    wakes_on_writes_and_rotation(Reader::Async);
 }

@@ -1,12 +1,14 @@
 //! Exec events: argv rebuilt from EXECVE records, cwd, paths, proctitle.
 
 use std::borrow::Cow;
+use std::fmt;
 
 use super::syscall::{own, Syscall};
+use crate::bytes::{opt, List};
 use crate::record::{is_execve_arg, parse_decimal, Field, Record, RecordType};
 
 /// One execve/execveat.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct ExecEvent<'a> {
     /// The syscall, its result and the process (before the exec took effect:
     /// `comm` is the old name, `exe` the new program).
@@ -28,7 +30,7 @@ pub struct ExecEvent<'a> {
 }
 
 /// One PATH record.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct PathRecord<'a> {
     /// `item=`.
     pub item: Option<u32>,
@@ -46,6 +48,63 @@ pub struct PathRecord<'a> {
     pub ogid: Option<u32>,
     /// `nametype=` (`NORMAL`, `PARENT`, `CREATE`, `DELETE`, `UNKNOWN`).
     pub nametype: Option<Cow<'a, [u8]>>,
+}
+
+impl fmt::Debug for ExecEvent<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ExecEvent {
+            syscall,
+            argc,
+            argv,
+            argv_complete,
+            cwd,
+            proctitle,
+            paths,
+        } = self;
+        f.debug_struct("ExecEvent")
+            .field("syscall", syscall)
+            .field("argc", argc)
+            .field("argv", &List(argv))
+            .field("argv_complete", argv_complete)
+            .field("cwd", &opt(cwd))
+            .field("proctitle", &List(proctitle))
+            .field("paths", paths)
+            .finish()
+    }
+}
+
+impl fmt::Debug for PathRecord<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let PathRecord {
+            item,
+            name,
+            inode,
+            dev,
+            mode,
+            ouid,
+            ogid,
+            nametype,
+        } = self;
+        f.debug_struct("PathRecord")
+            .field("item", item)
+            .field("name", &opt(name))
+            .field("inode", inode)
+            .field("dev", &opt(dev))
+            .field("mode", &mode.map(Octal))
+            .field("ouid", ouid)
+            .field("ogid", ogid)
+            .field("nametype", &opt(nametype))
+            .finish()
+    }
+}
+
+/// A mode shown in octal, as PATH records write it.
+struct Octal(u32);
+
+impl fmt::Debug for Octal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "0o{:o}", self.0)
+    }
 }
 
 impl<'a> PathRecord<'a> {

@@ -86,7 +86,7 @@ pub struct LostEvent {
 
 /// An event: its header and what it is. Borrowed from its [`EventBuf`]
 /// (see [`Event::into_owned`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Event<'a> {
     /// The time and serial of its records (of a loss event: of the record
     /// that revealed the loss, or the default id).
@@ -97,6 +97,23 @@ pub struct Event<'a> {
     pub flags: EventFlags,
     /// What it is.
     pub kind: EventKind<'a>,
+}
+
+impl fmt::Debug for Event<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Event {
+            id,
+            node,
+            flags,
+            kind,
+        } = self;
+        f.debug_struct("Event")
+            .field("id", id)
+            .field("node", &crate::bytes::opt(node))
+            .field("flags", flags)
+            .field("kind", kind)
+            .finish()
+    }
 }
 
 /// What an [`Event`] is.

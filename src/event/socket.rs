@@ -4,11 +4,12 @@ use std::borrow::Cow;
 
 use super::exec::PathRecord;
 use super::syscall::{own, SocketOp, Syscall};
+use crate::bytes::opt;
 use crate::decode::{Endian, SockAddr, SockAddrError};
 use crate::record::{Record, RecordType};
 
 /// One connect, bind, accept or accept4.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct SocketEvent<'a> {
     /// The syscall, its result (`exit=-115` with errno `EINPROGRESS` is the
     /// normal non-blocking connect) and the process.
@@ -22,6 +23,25 @@ pub struct SocketEvent<'a> {
     pub cwd: Option<Cow<'a, [u8]>>,
     /// PATH records (unix sockets: the socket file).
     pub paths: Vec<PathRecord<'a>>,
+}
+
+impl std::fmt::Debug for SocketEvent<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let SocketEvent {
+            syscall,
+            op,
+            addr,
+            cwd,
+            paths,
+        } = self;
+        f.debug_struct("SocketEvent")
+            .field("syscall", syscall)
+            .field("op", op)
+            .field("addr", addr)
+            .field("cwd", &opt(cwd))
+            .field("paths", paths)
+            .finish()
+    }
 }
 
 impl<'a> SocketEvent<'a> {

@@ -3,12 +3,13 @@
 
 use std::borrow::Cow;
 
+use crate::bytes::{opt, List};
 use crate::decode::Arch;
 use crate::record::{Field, Record};
 
 /// The SYSCALL record of an event: which syscall, its result, and the process
 /// that made it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Syscall<'a> {
     /// `arch=`: the audit arch of the call.
     pub arch: Option<Arch>,
@@ -54,6 +55,59 @@ pub struct Syscall<'a> {
     pub exe: Option<Cow<'a, [u8]>>,
     /// `key=`: the keys of the rules that matched (none for `key=(null)`).
     pub keys: Vec<Cow<'a, [u8]>>,
+}
+
+impl std::fmt::Debug for Syscall<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Syscall {
+            arch,
+            syscall,
+            success,
+            exit,
+            args,
+            items,
+            ppid,
+            pid,
+            auid,
+            uid,
+            gid,
+            euid,
+            suid,
+            fsuid,
+            egid,
+            sgid,
+            fsgid,
+            ses,
+            tty,
+            comm,
+            exe,
+            keys,
+        } = self;
+        f.debug_struct("Syscall")
+            .field("arch", arch)
+            .field("syscall", syscall)
+            .field("success", success)
+            .field("exit", exit)
+            .field("args", args)
+            .field("items", items)
+            .field("ppid", ppid)
+            .field("pid", pid)
+            .field("auid", auid)
+            .field("uid", uid)
+            .field("gid", gid)
+            .field("euid", euid)
+            .field("suid", suid)
+            .field("fsuid", fsuid)
+            .field("egid", egid)
+            .field("sgid", sgid)
+            .field("fsgid", fsgid)
+            .field("ses", ses)
+            .field("tty", &opt(tty))
+            .field("comm", &opt(comm))
+            .field("exe", &opt(exe))
+            .field("keys", &List(keys))
+            .finish()
+    }
 }
 
 impl<'a> Syscall<'a> {

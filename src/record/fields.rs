@@ -23,10 +23,19 @@ use super::Field;
 /// An iterator over the fields of a record body (or of a nested `msg='...'`).
 ///
 /// Cheap to clone; created by [`Record::fields`](super::Record::fields).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Fields<'a> {
     rest: &'a [u8],
     rtype: RecordType,
+}
+
+impl std::fmt::Debug for Fields<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fields")
+            .field("rest", &crate::bytes::BStr(self.rest))
+            .field("rtype", &self.rtype)
+            .finish()
+    }
 }
 
 impl<'a> Fields<'a> {

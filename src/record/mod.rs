@@ -38,6 +38,7 @@ pub(crate) use header::offset;
 pub(crate) use types::parse_decimal;
 pub(crate) use value::{decode_hex_to_slice, is_execve_arg};
 
+use crate::bytes::BStr;
 use crate::error::{ErrorKind, ParseError};
 
 /// The separator auditd's ENRICHED format puts between the kernel's text and
@@ -273,13 +274,10 @@ impl fmt::Debug for Record<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Record")
             .field("type", &self.rtype)
-            .field(
-                "unrecognized_type",
-                &self.type_name.map(String::from_utf8_lossy),
-            )
-            .field("node", &self.node.map(String::from_utf8_lossy))
+            .field("unrecognized_type", &self.type_name.map(BStr))
+            .field("node", &self.node.map(BStr))
             .field("id", &self.id)
-            .field("body", &String::from_utf8_lossy(self.body))
+            .field("body", &BStr(self.body))
             .field("enriched", &self.enrichment.is_some())
             .finish()
     }

@@ -4,6 +4,7 @@ use std::borrow::Cow;
 
 use super::fields::Fields;
 use super::types::{parse_decimal, RecordType};
+use crate::bytes::BStr;
 use crate::tables::{field_kind, FieldKind};
 
 /// How a value was written in the record.
@@ -21,7 +22,7 @@ pub enum Quote {
 }
 
 /// A decoded value.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub enum Value<'a> {
     /// The value's bytes: a quoted string without its quotes, a decoded
     /// hex-encoded string, or a bare token as written (numbers stay text; use
@@ -62,12 +63,42 @@ impl PartialEq for Value<'_> {
 }
 
 /// One `key=value` field of a record, borrowed from the input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Field<'a> {
     key: &'a [u8],
     raw: &'a [u8],
     quote: Quote,
     rtype: RecordType,
+}
+
+impl std::fmt::Debug for Value<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Value::Bytes(b) => f.debug_tuple("Bytes").field(&BStr(b)).finish(),
+            Value::Null => f.write_str("Null"),
+            Value::Unknown => f.write_str("Unknown"),
+            Value::Unset => f.write_str("Unset"),
+            Value::Nested(n) => f.debug_tuple("Nested").field(n).finish(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Keys<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let keys: Vec<_> = self.clone().collect();
+        crate::bytes::List(&keys).fmt(f)
+    }
+}
+
+impl std::fmt::Debug for Field<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Field")
+            .field("key", &BStr(self.key))
+            .field("raw", &BStr(self.raw))
+            .field("quote", &self.quote)
+            .field("rtype", &self.rtype)
+            .finish()
+    }
 }
 
 impl<'a> Field<'a> {
@@ -214,7 +245,7 @@ impl<'a> Field<'a> {
 }
 
 /// The keys of a multi-key `key` field; see [`Field::keys`].
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Keys<'a> {
     value: Option<Cow<'a, [u8]>>,
     pos: usize,

@@ -45,8 +45,13 @@ pub struct FollowConfig {
     /// (2 s).
     pub idle_timeout: Duration,
     /// How often the file is looked at for growth and rotation while idle.
-    /// Default 100 ms.
+    /// With [`watch`](Self::watch) it is looked at as soon as its directory
+    /// changes, and at this interval besides. Default 100 ms.
     pub poll_interval: Duration,
+    /// Wake on inotify events of the file's directory (Linux), so that new
+    /// records are read as soon as they are written, and fall back to
+    /// polling where inotify is unavailable or out of watches. Default on.
+    pub watch: bool,
     /// The longest line read whole. Default [`DEFAULT_MAX_LINE`].
     pub max_line: usize,
     /// Where to start without a checkpoint. Default [`Start::Beginning`].
@@ -60,6 +65,7 @@ impl Default for FollowConfig {
             idle_timeout: Duration::from_millis(reassembler.timeout_ms),
             reassembler,
             poll_interval: Duration::from_millis(100),
+            watch: true,
             max_line: DEFAULT_MAX_LINE,
             start: Start::Beginning,
         }
@@ -324,6 +330,9 @@ pub struct FollowEvents {
     input_seen: bool,
     bytes: u64,
     files: u64,
+    /// The directory watch (`None`: polling).
+    #[cfg(target_os = "linux")]
+    watch: Option<crate::sys::DirWatch>,
 }
 
 impl FollowEvents {
@@ -457,6 +466,8 @@ impl FollowEvents {
             input_seen: false,
             bytes: 0,
             files: 0,
+            #[cfg(target_os = "linux")]
+            watch: cfg.watch.then(|| watch_dir(path)).flatten(),
         }
     }
 
@@ -492,6 +503,47 @@ impl FollowEvents {
             early,
             serials,
         }
+    }
+
+    /// For readers that wait themselves (the async stream): reads on without
+    /// waiting, flushing idle events when there is nothing to read; whether
+    /// anything was read.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    pub(crate) fn step(&mut self) -> Result<bool, Error> {
+        match self.feed() {
+            Ok(true) => Ok(true),
+            Ok(false) => {
+                self.idle_flush();
+                Ok(false)
+            }
+            Err(e) => {
+                self.pump.count(&e);
+                Err(e)
+            }
+        }
+    }
+
+    /// The next complete event, if one is waiting (for the async stream).
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    pub(crate) fn pop_ready(&mut self) -> Option<EventBuf> {
+        self.pump.re.pop()
+    }
+
+    /// How long to wait, idle, before looking again: the poll interval, or
+    /// less when events in flight are due to be flushed sooner.
+    pub(crate) fn wait_time(&self) -> Duration {
+        let mut t = self.cfg.poll_interval;
+        if self.pump.re.in_flight() > 0 {
+            let idle_due = self.last_input + self.cfg.idle_timeout;
+            t = t.min(idle_due.saturating_duration_since(Instant::now()));
+        }
+        t
+    }
+
+    /// Whether the stop flag is set.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    pub(crate) fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
     }
 
     fn advance(&mut self) -> Option<Result<(), Error>> {
@@ -735,11 +787,53 @@ impl FollowEvents {
         if self.pump.re.has_output() {
             return;
         }
-        let until = Instant::now() + self.cfg.poll_interval;
-        while Instant::now() < until && !self.stop.load(Ordering::Relaxed) {
-            std::thread::sleep(self.cfg.poll_interval.min(Duration::from_millis(20)));
+        let until = Instant::now() + self.wait_time();
+        while !self.stop.load(Ordering::Relaxed) {
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            let step = left.min(Duration::from_millis(20));
+            #[cfg(target_os = "linux")]
+            if let Some(w) = &self.watch {
+                match w.wait(step) {
+                    Ok(true) => return,
+                    Ok(false) => continue,
+                    // the watch broke: poll from here on
+                    Err(_) => self.watch = None,
+                }
+            }
+            std::thread::sleep(step);
         }
     }
+
+    /// Whether it wakes on inotify events of the file's directory (false:
+    /// it polls every [`FollowConfig::poll_interval`], because
+    /// [`FollowConfig::watch`] is off, inotify is unavailable here or out of
+    /// watches, or the watch failed).
+    pub fn watching(&self) -> bool {
+        #[cfg(target_os = "linux")]
+        return self.watch.is_some();
+        #[cfg(not(target_os = "linux"))]
+        return false;
+    }
+
+    /// The directory watch's descriptor, if there is one (for the async
+    /// stream).
+    #[cfg(all(feature = "tokio", target_os = "linux"))]
+    pub(crate) fn watch_fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        self.watch.as_ref().map(|w| w.as_fd())
+    }
+}
+
+/// A watch on the directory of `path`, or `None` (then the follower polls).
+#[cfg(target_os = "linux")]
+fn watch_dir(path: &Path) -> Option<crate::sys::DirWatch> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    crate::sys::DirWatch::new(dir).ok()
 }
 
 impl EventSource for FollowEvents {

@@ -12,8 +12,8 @@
 //! | [`StreamEvents`] | log lines on a pipe or stdin: auditd's plugin input | end of input, or stopped |
 //! | [`LiveEvents`](netlink::LiveEvents) | the kernel's audit socket (feature `netlink`) | stopped |
 //!
-//! With feature `tokio`, `source::tokio` has the live socket and followed
-//! files as `Stream`s.
+//! With feature `tokio`, [`tokio`] has the live socket and
+//! followed files as `Stream`s.
 //!
 //! Streamed inputs (follow, stream, live) complete an event that gets no
 //! record for the reassembler's timeout of wall time ("idle flush"): it comes
@@ -37,6 +37,8 @@ pub use stream::{StreamConfig, StreamEvents};
 
 #[cfg(all(feature = "netlink", target_os = "linux"))]
 pub mod netlink;
+#[cfg(all(feature = "tokio", unix))]
+pub mod tokio;
 
 use std::io;
 

@@ -459,22 +459,90 @@ impl LiveEvents {
     fn receive_one(&mut self) -> Result<Received, NetlinkError> {
         let received = self.receive_datagram()?;
         if let Received::Datagram(n) = received {
-            let now = self.clock_ms();
-            self.bytes += n as u64;
-            match Record::parse_netlink(&self.buf[..n]) {
-                Ok(rec) => {
-                    self.last_id = rec.id();
-                    self.re.push(&rec, Some(now));
-                }
-                Err(e) if e.kind == ErrorKind::NotARecord => self.stats.not_records += 1,
-                Err(_) => self.parse_errors += 1,
-            }
-            if now >= self.next_flush_ms {
-                self.flush(now);
-            }
+            self.ingest(n);
         }
         self.losses_to_events();
         Ok(received)
+    }
+
+    /// Feeds the datagram of `n` bytes in the buffer to the reassembler.
+    fn ingest(&mut self, n: usize) {
+        let now = self.clock_ms();
+        self.bytes += n as u64;
+        match Record::parse_netlink(&self.buf[..n]) {
+            Ok(rec) => {
+                self.last_id = rec.id();
+                self.re.push(&rec, Some(now));
+            }
+            Err(e) if e.kind == ErrorKind::NotARecord => self.stats.not_records += 1,
+            Err(_) => self.parse_errors += 1,
+        }
+        if now >= self.next_flush_ms {
+            self.flush(now);
+        }
+    }
+
+    /// For readers that wait on the socket themselves (the async stream):
+    /// polls the kernel's lost counter when due, reads every datagram
+    /// waiting (at most `budget`) without waiting, and flushes timed-out
+    /// events. Whether a datagram (or loss) came; the socket is empty when
+    /// not.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    pub(crate) fn receive_ready(&mut self, budget: usize) -> Result<bool, Error> {
+        if Instant::now() >= self.next_poll {
+            if let Err(e) = self.poll_lost() {
+                self.errors += 1;
+                return Err(e.into());
+            }
+        }
+        let mut any = false;
+        for _ in 0..budget {
+            let r = self.session.socket_mut().try_recv(&mut self.buf);
+            match r {
+                Ok(Received::Datagram(n)) => self.ingest(n),
+                Ok(Received::Overrun | Received::Truncated(_)) => self.socket_loss(1),
+                Ok(_) => break,
+                Err(e) => {
+                    self.errors += 1;
+                    self.losses_to_events();
+                    return Err(e.into());
+                }
+            }
+            any = true;
+        }
+        let now = self.clock_ms();
+        if now >= self.next_flush_ms {
+            self.flush(now);
+        }
+        self.losses_to_events();
+        Ok(any)
+    }
+
+    /// The next complete event, if one is waiting (for the async stream).
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    pub(crate) fn pop_ready(&mut self) -> Option<EventBuf> {
+        self.re.pop()
+    }
+
+    /// How long until the next timed work (flushing timed-out events,
+    /// polling the lost counter) is due.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    pub(crate) fn next_due(&self) -> Duration {
+        let flush = Duration::from_millis(self.next_flush_ms.saturating_sub(self.clock_ms()));
+        flush.min(self.next_poll.saturating_duration_since(Instant::now()))
+    }
+
+    /// Whether the stop flag is set.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    pub(crate) fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+
+    /// The pause that lets a batch gather once the socket is empty
+    /// ([`LiveConfig::coalesce`]).
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    pub(crate) fn coalesce(&self) -> Duration {
+        self.coalesce
     }
 
     /// Moves loss seen so far into the event stream.
