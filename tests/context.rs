@@ -355,9 +355,9 @@ fn pid_reuse_never_gives_the_old_parent() {
     };
     fake.add(&old);
     let mut t = fake_tracker(&fake, |_| {});
-    // the old holder exits; a new process (started 1 s from now) takes pid 100
+    // the old holder exits; a new process (started now) takes pid 100
     fake.add(&FakeProcess {
-        age_secs: -1.0,
+        age_secs: 0.0,
         comm: "python3",
         exe: Some("/usr/bin/python3.11"),
         argv: &["python3", "new"],
@@ -875,4 +875,55 @@ fn a_reader_in_another_pid_namespace_reads_no_proc() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(text.contains("RESULT disabled=1 scanned=0"), "{text}");
+}
+
+// Regressions found by review: each test guards one mechanism.
+
+/// Guards the conversion of a `stat` start time to wall milliseconds: a
+/// start so far ahead that the conversion overflows must saturate (not wrap
+/// to "long ago" and count as started before the event), and a start later
+/// than now (which no process has: the `stat` is not to be trusted) is not
+/// taken, even for the live parent of the exec'ing process.
+#[test]
+fn start_times_later_than_now_are_not_trusted() {
+    let fake = FakeProc::new("future");
+    fake.add(&init());
+    let mut t = fake_tracker(&fake, |_| {});
+    // pid 100 held now by a process whose start wraps a u64 of ms
+    fake.add(&FakeProcess {
+        pid: 100,
+        ppid: 1,
+        comm: "later",
+        exe: Some("/usr/bin/later"),
+        argv: &["later"],
+        ..init()
+    });
+    fake.write_stat(100, "later", 1, 1_844_674_407_370_955_162);
+    // pid 101 "started" an hour from now, the parent of a live 202 now
+    fake.add(&FakeProcess {
+        pid: 101,
+        ppid: 1,
+        age_secs: -3600.0,
+        comm: "ahead",
+        exe: Some("/usr/bin/ahead"),
+        argv: &["ahead"],
+        ..init()
+    });
+    fake.add(&FakeProcess {
+        pid: 202,
+        ppid: 101,
+        age_secs: 1.0,
+        comm: "true",
+        exe: Some("/bin/true"),
+        argv: &["/bin/true"],
+        ..init()
+    });
+    let now = now_ms();
+    let log = exec_event(now, 1, 201, 100, "/bin/true", &["/bin/true"])
+        + &exec_event(now, 2, 202, 101, "/bin/true", &["/bin/true"]);
+    let out = run(&mut t, &log);
+    for v in &out {
+        assert_eq!(v["parent"], serde_json::Value::Null, "{v}");
+        assert_eq!(v["ancestry"], serde_json::json!([]), "{v}");
+    }
 }

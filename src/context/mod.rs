@@ -47,7 +47,8 @@
 //!   event's process (alive, with the start it had at its exec) is its child
 //!   now (a process whose parent is pid N now had pid N's holder as parent
 //!   at every moment since: re-parenting goes to an ancestor or pid 1, which
-//!   never shares the dead parent's pid). Each process's files are read
+//!   never shares the dead parent's pid); a start later than now is not
+//!   trusted. Each process's files are read
 //!   through one open `/proc/PID` directory, so a read never mixes two
 //!   processes. An exec's own process is confirmed when `/proc` shows the
 //!   program the event names with the event's parent (or a start before the
@@ -852,11 +853,17 @@ impl ProcessTracker {
 
     /// Wall time (ms) of a start time in clock ticks: the earliest the start
     /// can have been, and the latest.
+    /// (A start past `u64::MAX` ms saturates: it is later than any event.)
     fn start_ms(&self, ticks: u64) -> (u64, u64) {
         let ns = self.boot_ns + i128::from(ticks) * self.tick_ns;
-        let lo = (ns / 1_000_000).max(0) as u64;
-        let hi = ((ns + self.tick_ns + 999_999) / 1_000_000).max(0) as u64;
-        (lo, hi)
+        let ms = |ns: i128| u64::try_from((ns / 1_000_000).max(0)).unwrap_or(u64::MAX);
+        (ms(ns), ms(ns + self.tick_ns + 999_999))
+    }
+
+    /// Whether a start time is later than now: no process read from `/proc`
+    /// has one, so the `stat` read is not to be trusted.
+    fn start_in_future(&self, ticks: u64) -> bool {
+        self.start_ms(ticks).0 > now_ms().saturating_add(CLOCK_SLACK_MS)
     }
 
     /// Reads the holder of `pid` from `/proc`: a process that held it at `at`
@@ -875,6 +882,9 @@ impl ProcessTracker {
         self.stats.proc_reads += 1;
         let dir = fs.open(pid)?;
         let st = dir.stat()?;
+        if self.start_in_future(st.start) {
+            return None;
+        }
         let (_, hi) = self.start_ms(st.start);
         let held = hi <= at.ms
             || child.is_some_and(|(c, cstart)| {
@@ -933,6 +943,9 @@ impl ProcessTracker {
         st: procfs::Stat,
         depth: usize,
     ) -> Option<Id> {
+        if self.start_in_future(st.start) {
+            return None;
+        }
         let (_, hi) = self.start_ms(st.start);
         let mut p = Proc::new(node, pid, Stamp { ms: hi, serial: 0 });
         p.start = Some(st.start);
@@ -1124,6 +1137,9 @@ impl ProcessTracker {
         self.stats.proc_reads += 1;
         let Some(dir) = fs.open(s.pid) else { return };
         let Some(st) = dir.stat() else { return };
+        if self.start_in_future(st.start) {
+            return;
+        }
         let (lo, hi) = self.start_ms(st.start);
         let exe = dir.exe();
         let same_exe = exe.is_some() && exe.as_deref() == s.exe.as_deref();
