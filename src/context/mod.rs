@@ -435,9 +435,12 @@ pub struct ProcessTracker {
     names: NameCache,
     #[cfg(target_os = "linux")]
     proc: Option<procfs::ProcFs>,
-    /// Wall time of boot in ns, and ns per clock tick, for start times.
-    boot_ns: i128,
+    /// ns per clock tick, for start times.
     tick_ns: i128,
+    /// The wall time of boot in ns, read at each use: the wall clock can
+    /// step (NTP, a device without RTC), and a start time mapped with the
+    /// boot time of before a forward step is too early (tests step it).
+    boot_clock: fn() -> Option<i128>,
     /// The process of the last exit event, freed at the next event.
     exited: Option<Id>,
     stats: ContextStats,
@@ -459,6 +462,14 @@ impl std::fmt::Debug for ProcessTracker {
 /// event's time is compared with a start time or a `/proc` read.
 const CLOCK_SLACK_MS: u64 = 20;
 
+/// The wall time of boot in ns, as the kernel's start times count it.
+fn boot_wall_nanos() -> Option<i128> {
+    #[cfg(target_os = "linux")]
+    return crate::sys::boot_wall_nanos();
+    #[cfg(not(target_os = "linux"))]
+    None
+}
+
 fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
@@ -468,6 +479,14 @@ fn now_ms() -> u64 {
 impl ProcessTracker {
     /// A tracker; with [`System::Local`], after one scan of `/proc`.
     pub fn new(cfg: ContextConfig) -> Result<ProcessTracker, ConfigError> {
+        ProcessTracker::with_boot_clock(cfg, boot_wall_nanos)
+    }
+
+    /// A tracker whose wall time of boot comes from `boot_clock`.
+    fn with_boot_clock(
+        cfg: ContextConfig,
+        boot_clock: fn() -> Option<i128>,
+    ) -> Result<ProcessTracker, ConfigError> {
         let labeler =
             Labeler::new(cfg.labels.clone()).ok_or(ConfigError::TooManyLabels(cfg.labels.len()))?;
         let mut t = ProcessTracker {
@@ -478,8 +497,8 @@ impl ProcessTracker {
             node_count: 0,
             #[cfg(target_os = "linux")]
             proc: None,
-            boot_ns: 0,
             tick_ns: 10_000_000,
+            boot_clock,
             exited: None,
             stats: ContextStats::default(),
             scratch: Vec::new(),
@@ -494,7 +513,6 @@ impl ProcessTracker {
             // another one sees other numbers in its /proc
             let own_ns = proc_root != std::path::Path::new("/proc") || in_initial_pid_ns();
             if own_ns {
-                t.boot_ns = crate::sys::boot_wall_nanos().unwrap_or(0);
                 t.tick_ns = 1_000_000_000 / i128::from(crate::sys::clock_ticks().max(1));
                 t.proc = Some(fs);
                 t.scan();
@@ -852,10 +870,15 @@ impl ProcessTracker {
     }
 
     /// Wall time (ms) of a start time in clock ticks: the earliest the start
-    /// can have been, and the latest.
-    /// (A start past `u64::MAX` ms saturates: it is later than any event.)
+    /// can have been, and the latest, with the boot time of now. (A start
+    /// past `u64::MAX` ms saturates; with the boot time not known, every
+    /// start is later than any event.)
     fn start_ms(&self, ticks: u64) -> (u64, u64) {
-        let ns = self.boot_ns + i128::from(ticks) * self.tick_ns;
+        // the boot time not known: a start later than any event
+        let Some(boot) = (self.boot_clock)() else {
+            return (u64::MAX, u64::MAX);
+        };
+        let ns = boot + i128::from(ticks) * self.tick_ns;
         let ms = |ns: i128| u64::try_from((ns / 1_000_000).max(0)).unwrap_or(u64::MAX);
         (ms(ns), ms(ns + self.tick_ns + 999_999))
     }
@@ -1298,4 +1321,73 @@ fn script_of<'x>(x: &'x crate::event::ExecEvent<'_>) -> Option<&'x [u8]> {
         return Some(a);
     }
     None
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+    use crate::source::log::LogEvents;
+    use std::sync::atomic::{AtomicI64, Ordering};
+
+    /// How far (s) the test's wall clock is behind this machine's.
+    static BEHIND_SECS: AtomicI64 = AtomicI64::new(0);
+
+    fn stepped_boot() -> Option<i128> {
+        let behind = i128::from(BEHIND_SECS.load(Ordering::SeqCst)) * 1_000_000_000;
+        crate::sys::boot_wall_nanos().map(|b| b - behind)
+    }
+
+    /// Guards the wall time of boot used for `/proc` start times: after the
+    /// clock steps forward (NTP, a device without RTC), a process that
+    /// started after an event must not pass for one started before it,
+    /// which a boot time read before the step would make it.
+    #[test]
+    fn boot_time_follows_a_clock_step() {
+        let root =
+            std::env::temp_dir().join(format!("auditstream-boot-step-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(&root).unwrap();
+        // the clock an hour behind when the tracker starts
+        BEHIND_SECS.store(3600, Ordering::SeqCst);
+        let mut cfg = ContextConfig::offline();
+        cfg.system = System::Local {
+            proc_root: root.clone(),
+            nodes: vec![],
+        };
+        let mut t = ProcessTracker::with_boot_clock(cfg, stepped_boot).unwrap();
+        // then stepped right; pid 100 is taken by a process starting now
+        BEHIND_SECS.store(0, Ordering::SeqCst);
+        let uptime: f64 = std::fs::read_to_string("/proc/uptime")
+            .unwrap()
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let ticks = (uptime * crate::sys::clock_ticks() as f64) as u64;
+        let dir = root.join("100");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("stat"),
+            format!("100 (later) S 1 100 100 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 {ticks} 1000 100 0\n"),
+        )
+        .unwrap();
+        std::fs::write(dir.join("cmdline"), b"later\0").unwrap();
+        std::os::unix::fs::symlink("/usr/bin/later", dir.join("exe")).unwrap();
+        // an event of a minute ago naming pid 100 as parent
+        let ms = now_ms() - 60_000;
+        let log = format!(
+            "type=SYSCALL msg=audit({}.{:03}:7): arch=c000003e syscall=59 success=yes exit=0 a0=1 a1=2 a2=3 a3=0 items=0 ppid=100 pid=201 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm=\"true\" exe=\"/bin/true\" key=(null)\ntype=EXECVE msg=audit({}.{:03}:7): argc=1 a0=\"true\"\ntype=EOE msg=audit({}.{:03}:7): \n",
+            ms / 1000, ms % 1000, ms / 1000, ms % 1000, ms / 1000, ms % 1000
+        );
+        let mut parents = Vec::new();
+        for buf in LogEvents::new(log.as_bytes()) {
+            let buf = buf.unwrap();
+            let ev = buf.event();
+            let ctx = t.observe(&ev, buf.records()).unwrap();
+            parents.push(ctx.parent.map(|p| p.pid));
+        }
+        let _ = std::fs::remove_dir_all(&root);
+        assert_eq!(parents, vec![None]);
+    }
 }
