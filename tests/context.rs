@@ -927,3 +927,71 @@ fn start_times_later_than_now_are_not_trusted() {
         assert_eq!(v["ancestry"], serde_json::json!([]), "{v}");
     }
 }
+
+/// Guards `max_argv_bytes` against empty arguments (which cost no bytes of
+/// their own): an exec of 200,000 empty arguments keeps at most the limit's
+/// count in its children's `parent`, flagged cut, and the entry's bytes stay
+/// small (else one exec could fill every child's event and `max_bytes`).
+#[test]
+fn empty_arguments_count_against_max_argv_bytes() {
+    let t0 = 1_795_839_101_000u64;
+    let n = 200_000usize;
+    let hdr = format!("msg=audit({}.{:03}:1):", t0 / 1000, t0 % 1000);
+    let mut log = format!(
+        "type=SYSCALL {hdr} arch=c000003e syscall=59 success=yes exit=0 a0=1 a1=2 a2=3 a3=0 items=0 ppid=1 pid=100 auid=1000 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=3 comm=\"x\" exe=\"/bin/x\" key=\"exec\"\n"
+    );
+    for start in (0..n).step_by(5000) {
+        log.push_str(&format!("type=EXECVE {hdr}"));
+        if start == 0 {
+            log.push_str(&format!(" argc={n}"));
+        }
+        for j in start..(start + 5000).min(n) {
+            log.push_str(&format!(" a{j}=\"\""));
+        }
+        log.push('\n');
+    }
+    log.push_str(&format!("type=EOE {hdr} \n"));
+    log += &exec_event(t0 + 4, 2, 200, 100, "/bin/y", &["y"]);
+    let mut t = ProcessTracker::new(ContextConfig::offline()).unwrap();
+    let out = run(&mut t, &log);
+    assert_eq!(out[0]["argc"], n, "the event itself keeps them all");
+    let parent = &out[1]["parent"];
+    let kept = parent["argv"].as_array().unwrap().len();
+    assert!(
+        kept <= 1024,
+        "{kept} arguments kept with max_argv_bytes 1024"
+    );
+    assert_eq!(parent["argv_complete"], false);
+    assert!(t.stats().bytes < 200_000, "{:?}", t.stats());
+}
+
+/// Guards the script name kept with `scripts` on: an interpreter's first
+/// argument longer than `MAX_SCRIPT` (no file the kernel opens) is not kept
+/// (it was stored whole in the entry, past every argv limit).
+#[test]
+fn a_script_name_past_max_script_is_not_kept() {
+    // MAX_SCRIPT (4096) and more
+    let long = format!("/tmp/{}", "x".repeat(5000));
+    let mut cfg = ContextConfig::offline();
+    cfg.scripts = true;
+    let mut t = ProcessTracker::new(cfg).unwrap();
+    let t0 = 1_795_839_101_000u64;
+    let log = exec_event(t0, 1, 100, 1, "/usr/bin/python3", &["python3", &long])
+        + &exec_event(
+            t0 + 1,
+            2,
+            101,
+            1,
+            "/usr/bin/python3",
+            &["python3", "/tmp/x.py"],
+        );
+    let out = run(&mut t, &log);
+    assert_eq!(
+        out[0]["script"],
+        serde_json::Value::Null,
+        "{}",
+        out[0]["script"]
+    );
+    assert_eq!(out[1]["script"], "/tmp/x.py");
+    assert!(t.stats().bytes < 4 * 4096, "{:?}", t.stats());
+}

@@ -78,11 +78,12 @@
 //!
 //! Every table has a limit ([`ContextConfig`]): processes (32,768; evicted
 //! by the clock algorithm, entries used recently last, counted in
-//! `evicted`), their bytes (64 MiB), argv bytes kept per process (1 KiB;
-//! cut argv is flagged), nodes (1,024; events of further nodes get no
-//! context, counted), user and group names cached (4,096 each, for 60 s),
-//! exe hashes cached (4,096), and files read from `/proc` (`cgroup` 16 KiB,
-//! `environ` 64 KiB, `stat` 4 KiB). An exited process is kept while an entry
+//! `evicted`), their bytes (64 MiB), argv bytes kept per process (1 KiB,
+//! each argument counting one byte more than its length; cut argv is
+//! flagged), the script name (4 KiB; longer: not kept), nodes (1,024;
+//! events of further nodes get no context, counted), user and group names
+//! cached (4,096 each, for 60 s), exe hashes cached (4,096), and files read
+//! from `/proc` (`cgroup` 16 KiB, `environ` 64 KiB, `stat` 4 KiB). An exited process is kept while an entry
 //! links to it as parent.
 //!
 //! With no tracker, or [`ProcessTracker::observe`] not called, nothing of
@@ -138,8 +139,9 @@ pub struct ContextConfig {
     pub max_processes: usize,
     /// Most bytes the table's entries account for (default 64 MiB).
     pub max_bytes: usize,
-    /// Most argv bytes kept per process (default 1 KiB; a cut argv is
-    /// written with `"argv_complete": false`).
+    /// Most argv bytes kept per process (default 1 KiB; each argument
+    /// counts its length plus one, its NUL, so empty ones count too; a cut
+    /// argv is written with `"argv_complete": false`).
     pub max_argv_bytes: usize,
     /// How many ancestors `ancestry` lists (default 8).
     pub ancestry_depth: usize,
@@ -170,7 +172,8 @@ pub struct ContextConfig {
     pub max_hashes: usize,
     /// Script detection (off by default): the script an interpreter runs,
     /// from the exec's PATH records (a `#!` script exec'd) or its first
-    /// argument that is not an option.
+    /// argument that is not an option; one longer than [`MAX_SCRIPT`] is
+    /// not kept.
     pub scripts: bool,
 }
 
@@ -1100,7 +1103,9 @@ impl ProcessTracker {
         p.comm = x.syscall.comm.as_deref().map(Box::from);
         p.argv = Arc::new(Argv::new(&x.argv, self.cfg.max_argv_bytes));
         if self.cfg.scripts {
-            p.script = script_of(x).map(Box::from);
+            p.script = script_of(x)
+                .filter(|s| s.len() <= MAX_SCRIPT)
+                .map(Box::from);
         }
         // the process itself, read from /proc when it is still the one
         #[cfg(target_os = "linux")]
@@ -1274,6 +1279,10 @@ fn in_initial_pid_ns() -> bool {
     std::fs::read_link("/proc/self/ns/pid")
         .is_ok_and(|l| l.as_os_str().as_encoded_bytes() == b"pid:[4026531836]")
 }
+
+/// Longest script name kept (option `scripts`): `PATH_MAX`; a longer one is
+/// no file the kernel opens, and is not kept.
+pub const MAX_SCRIPT: usize = 4096;
 
 /// Interpreters whose first argument that is not an option is a script.
 const INTERPRETERS: &[&[u8]] = &[

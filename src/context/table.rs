@@ -34,17 +34,21 @@ pub(crate) struct Argv {
 }
 
 impl Argv {
-    /// `args` cut to at most `limit` bytes in all.
+    /// `args` cut to at most `limit` bytes in all, each argument counting
+    /// its length and one byte more (its NUL, as the kernel counts argv and
+    /// `/proc/PID/cmdline` holds it): empty arguments count too, so at most
+    /// `limit` arguments are kept.
     pub fn new<A: AsRef<[u8]>>(args: &[A], limit: usize) -> Argv {
         let mut out = Argv::default();
         let mut left = limit;
         for a in args {
             let a = a.as_ref();
-            if a.len() > left {
+            let cost = a.len().saturating_add(1);
+            if cost > left {
                 out.cut = true;
                 break;
             }
-            left -= a.len();
+            left -= cost;
             out.args.push(std::borrow::Cow::Owned(a.to_vec()));
         }
         out
@@ -325,5 +329,25 @@ impl Table {
             pp.children -= 1;
             self.release(parent.expect("checked"));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Argv;
+
+    /// Guards the argv limit against arguments that cost nothing: every
+    /// argument counts one byte more than its length.
+    #[test]
+    fn argv_limit_counts_each_argument() {
+        let empty = vec![""; 10_000];
+        let a = Argv::new(&empty, 1024);
+        assert_eq!(a.args.len(), 1024);
+        assert!(a.cut);
+        // a cmdline's bytes (NULs included) within the limit: all kept
+        let a = Argv::new(&["ab", "", "c"], 6);
+        assert_eq!((a.args.len(), a.cut), (3, false));
+        let a = Argv::new(&["ab", "", "c"], 5);
+        assert_eq!((a.args.len(), a.cut), (2, true));
     }
 }
