@@ -995,3 +995,27 @@ fn a_script_name_past_max_script_is_not_kept() {
     assert_eq!(out[1]["script"], "/tmp/x.py");
     assert!(t.stats().bytes < 4 * 4096, "{:?}", t.stats());
 }
+
+/// Guards the completeness of a parent's argv: an exec whose argv had a
+/// hole (`argc=3`, `a1` lost) is `argv_complete: false` in the event, and
+/// so in its children's `parent` (it was shown complete there).
+#[test]
+fn a_parent_argv_with_holes_is_not_complete() {
+    let t0 = 1_795_839_101_000u64;
+    let log = exec_event(t0, 1, 100, 1, "/bin/bash", &["bash"])
+        .replace("argc=1 a0=\"bash\"", "argc=3 a0=\"bash\" a2=\"evil\"")
+        + &exec_event(t0 + 1, 2, 200, 100, "/bin/sh", &["sh"])
+        + &exec_event(t0 + 2, 3, 300, 200, "/bin/true", &["true"]);
+    let mut t = ProcessTracker::new(ContextConfig::offline()).unwrap();
+    let out = run(&mut t, &log);
+    assert_eq!(out[0]["argv_complete"], false, "{}", out[0]);
+    assert_eq!(out[1]["parent"]["pid"], 100, "{}", out[1]);
+    assert_eq!(out[1]["parent"]["argv_complete"], false, "{}", out[1]);
+    // a complete one says nothing
+    assert_eq!(out[2]["parent"]["pid"], 200, "{}", out[2]);
+    assert!(
+        out[2]["parent"].get("argv_complete").is_none(),
+        "{}",
+        out[2]
+    );
+}

@@ -291,7 +291,8 @@ pub struct ProcessInfo<'a> {
     pub comm: Option<&'a [u8]>,
     /// Its arguments (possibly cut: see `argv_complete`).
     pub argv: &'a [Cow<'a, [u8]>],
-    /// False when argv was cut at the tracker's limit.
+    /// False when argv was cut at the tracker's limit, or the exec's own
+    /// argv was not complete (a lost EXECVE record).
     pub argv_complete: bool,
     /// The exec event that started its program, when the stream had it.
     pub exec: Option<EventId>,
@@ -1101,7 +1102,10 @@ impl ProcessTracker {
         p.ppid = s.ppid;
         p.exe = x.syscall.exe.as_deref().map(Box::from);
         p.comm = x.syscall.comm.as_deref().map(Box::from);
-        p.argv = Arc::new(Argv::new(&x.argv, self.cfg.max_argv_bytes));
+        let mut argv = Argv::new(&x.argv, self.cfg.max_argv_bytes);
+        // the exec's own argv had holes (a lost record): not complete either
+        argv.cut |= !x.argv_complete;
+        p.argv = Arc::new(argv);
         if self.cfg.scripts {
             p.script = script_of(x)
                 .filter(|s| s.len() <= MAX_SCRIPT)

@@ -29,7 +29,8 @@ pub(crate) struct Stamp {
 #[derive(Debug, Default)]
 pub(crate) struct Argv {
     pub args: Vec<std::borrow::Cow<'static, [u8]>>,
-    /// Cut at the per-process limit.
+    /// Not complete: cut at the per-process limit, or the exec's own argv
+    /// had holes.
     pub cut: bool,
 }
 
