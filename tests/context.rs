@@ -1019,3 +1019,53 @@ fn a_parent_argv_with_holes_is_not_complete() {
         out[2]
     );
 }
+
+/// A SYSCALL event of `pid` (parent pid 1; syscall `nr`, exit `exit`, a0
+/// 0), for fork, clone and exit_group events.
+fn syscall_event(ms: u64, serial: u32, pid: u32, nr: u32, exit: i64, exe: &str) -> String {
+    let hdr = format!("msg=audit({}.{:03}:{serial}):", ms / 1000, ms % 1000);
+    format!(
+        "type=SYSCALL {hdr} arch=c000003e syscall={nr} success=yes exit={exit} a0=0 a1=0 a2=0 a3=0 items=0 ppid=1 pid={pid} auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm=\"x\" exe=\"{exe}\" key=(null)\n\
+         type=PROCTITLE {hdr} proctitle=78\ntype=EOE {hdr} \n"
+    )
+}
+
+/// Guards the order of a fork event and its child's exec: a vfork/clone
+/// is timed at its entry but logged (serial) at its return, so the child's
+/// exec can come first in the same millisecond with a lower serial. The
+/// fork must not end the child's own entry (its child then lost its
+/// parent); a same-millisecond entry that is not the caller's child, or an
+/// earlier one, is still ended.
+#[test]
+fn a_fork_logged_after_its_childs_exec_keeps_the_child() {
+    let t0 = 1_795_839_101_000u64;
+    // bash 100 vforks 200 (entry t0+5); 200 execs sleep (t0+5, serial 3);
+    // the clone returns 200 (t0+5, serial 4); 200's child 300 execs at t0+7
+    let log = exec_event(t0, 1, 100, 1, "/bin/bash", &["bash"])
+        + &exec_event(t0 + 5, 3, 200, 100, "/bin/sleep", &["sleep", "1"])
+        + &syscall_event(t0 + 5, 4, 100, 56, 200, "/bin/bash")
+        + &exec_event(t0 + 7, 5, 300, 200, "/bin/true", &["true"]);
+    let mut t = ProcessTracker::new(ContextConfig::offline()).unwrap();
+    let out = run(&mut t, &log);
+    assert_eq!(out[3]["parent"]["exe"], "/bin/sleep", "{}", out[3]);
+    assert_eq!(
+        out[3]["ancestry"],
+        serde_json::json!(["/bin/sleep", "/bin/bash"])
+    );
+    // the same, but 200's exec names another parent: an old holder, ended
+    let log = exec_event(t0, 1, 100, 1, "/bin/bash", &["bash"])
+        + &exec_event(t0 + 5, 3, 200, 99, "/bin/sleep", &["sleep", "1"])
+        + &syscall_event(t0 + 5, 4, 100, 56, 200, "/bin/bash")
+        + &exec_event(t0 + 7, 5, 300, 200, "/bin/true", &["true"]);
+    let mut t = ProcessTracker::new(ContextConfig::offline()).unwrap();
+    let out = run(&mut t, &log);
+    assert_eq!(out[3]["parent"], serde_json::Value::Null, "{}", out[3]);
+    // and an exec of the caller's child a millisecond before the fork
+    let log = exec_event(t0, 1, 100, 1, "/bin/bash", &["bash"])
+        + &exec_event(t0 + 4, 3, 200, 100, "/bin/sleep", &["sleep", "1"])
+        + &syscall_event(t0 + 5, 4, 100, 56, 200, "/bin/bash")
+        + &exec_event(t0 + 7, 5, 300, 200, "/bin/true", &["true"]);
+    let mut t = ProcessTracker::new(ContextConfig::offline()).unwrap();
+    let out = run(&mut t, &log);
+    assert_eq!(out[3]["parent"], serde_json::Value::Null, "{}", out[3]);
+}

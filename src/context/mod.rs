@@ -621,7 +621,7 @@ impl ProcessTracker {
             _ => self.resolve(node, local, subject.pid, at, subject.exe.as_deref(), None),
         };
         if let Act::Fork(child) = act {
-            self.on_fork(node, at, child);
+            self.on_fork(node, at, subject.pid, child);
         }
         // the parent at the event's time: the entry's own when the event's
         // ppid is the one it was created with, else the holder of the ppid
@@ -1257,10 +1257,17 @@ impl ProcessTracker {
     /// audit reports: an entry is then dropped, never a wrong one made. A
     /// fork event comes when the caller returns, which may be after the
     /// child's own events: so it only ends entries, and makes none.)
-    fn on_fork(&mut self, node: u32, at: Stamp, child: u32) {
+    ///
+    /// The fork's time is its syscall's entry, its serial is taken when it
+    /// is logged: the child's own exec can come first in the same
+    /// millisecond with a lower serial. So an entry from before the fork's
+    /// millisecond is ended, and one of the same millisecond only when the
+    /// caller is not its parent (else it can be the child's own).
+    fn on_fork(&mut self, node: u32, at: Stamp, caller: u32, child: u32) {
         if let Some(old) = self.table.current(table::key(node, child)) {
             if let Some(op) = self.table.get_mut(old) {
-                if op.since < at && op.dead.is_none_or(|d| d > at) {
+                let before = op.since < at && (op.since.ms < at.ms || op.ppid != Some(caller));
+                if before && op.dead.is_none_or(|d| d > at) {
                     op.dead = Some(at);
                 }
             }
