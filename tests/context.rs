@@ -21,7 +21,7 @@ use auditstream::source::log::LogEvents;
 use auditstream::EventId;
 
 mod common;
-use common::fakeproc::{connect_event, exec_event, now_ms, FakeProc, FakeProcess};
+use common::fakeproc::{connect_event, exec_event, now_ms, uptime, FakeProc, FakeProcess};
 
 const ID: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
@@ -70,11 +70,23 @@ fn captures() -> Vec<PathBuf> {
 /// What the independent computation knows of an exec.
 struct Exec {
     id: EventId,
+    pid: u32,
     exe: Option<Vec<u8>>,
     argv: Vec<Vec<u8>>,
     ppid: Option<u32>,
     /// Index of its parent's exec.
     parent: Option<usize>,
+    /// Index of the next exec of the same process (same pid and parent pid,
+    /// its image not ended before).
+    next: Option<usize>,
+}
+
+/// The exec image that exec `i`'s process runs now (the events so far).
+fn image(execs: &[Exec], mut i: usize) -> usize {
+    while let Some(n) = execs[i].next {
+        i = n;
+    }
+    i
 }
 
 /// Offline, every exec whose parent's exec is in the log gets that parent
@@ -83,7 +95,9 @@ struct Exec {
 /// gets none. Socket events get the parent of their process's exec. The
 /// expectation is computed here from the events alone: the latest successful
 /// exec of a pid before an event is that pid's process, until an event of
-/// that pid names another program.
+/// that pid names another program; a later exec of that pid with the same
+/// parent pid is the same process's next image, and a parent or ancestor
+/// is shown in its process's latest image.
 #[test]
 fn offline_parents_match_an_independent_computation() {
     for path in captures() {
@@ -102,6 +116,7 @@ fn offline_parents_match_an_independent_computation() {
                     if out.len() == 8 {
                         break;
                     }
+                    let x = image(execs, x);
                     let Some(exe) = execs[x].exe.clone() else {
                         break;
                     };
@@ -143,12 +158,19 @@ fn offline_parents_match_an_independent_computation() {
                     }
                     execs.push(Exec {
                         id: ev.id,
+                        pid,
                         exe: x.syscall.exe.as_deref().map(<[u8]>::to_vec),
                         argv: x.argv.iter().map(|a| a.to_vec()).collect(),
                         ppid,
                         parent: want,
+                        next: None,
                     });
-                    latest.insert(pid, execs.len() - 1);
+                    let new = execs.len() - 1;
+                    if let Some(old) = latest.insert(pid, new) {
+                        if ppid.is_some() && execs[old].ppid == ppid {
+                            execs[old].next = Some(new);
+                        }
+                    }
                 }
                 EventKind::Socket(s) => {
                     let pid = s.syscall.pid.unwrap();
@@ -164,10 +186,16 @@ fn offline_parents_match_an_independent_computation() {
                         }
                         o => o,
                     };
-                    let want = match own {
+                    // its exec's parent in its latest image, if that image
+                    // still holds its pid; else the ppid's holder
+                    let linked = match own {
                         Some(i) if execs[i].ppid == ppid => execs[i].parent,
-                        _ => ppid.and_then(|p| latest.get(&p).copied()),
+                        _ => None,
                     };
+                    let linked = linked
+                        .map(|l| image(&execs, l))
+                        .filter(|&l| latest.get(&execs[l].pid) == Some(&l));
+                    let want = linked.or_else(|| ppid.and_then(|p| latest.get(&p).copied()));
                     check(&ctx, want, &format!("{} socket {}", path.display(), ev.id));
                     sockets += 1;
                 }
@@ -1068,4 +1096,90 @@ fn a_fork_logged_after_its_childs_exec_keeps_the_child() {
     let mut t = ProcessTracker::new(ContextConfig::offline()).unwrap();
     let out = run(&mut t, &log);
     assert_eq!(out[3]["parent"], serde_json::Value::Null, "{}", out[3]);
+}
+
+/// Guards the parent's image: the parent is shown running the program its
+/// latest exec (up to the event) started, also when the child's entry was
+/// linked to an older image of it: bash 100 forks sleep 200, then execs
+/// python3; 200's later events show python3, as 100's other children do.
+/// Offline an image is the same process's when no exit, fork or other
+/// program ended it.
+#[test]
+fn the_parent_is_shown_in_its_current_image() {
+    let t0 = 1_795_839_101_000u64;
+    let log = exec_event(t0, 1, 100, 1, "/bin/bash", &["bash"])
+        + &exec_event(t0 + 1, 2, 200, 100, "/bin/sleep", &["sleep", "100"])
+        + &exec_event(t0 + 2, 3, 100, 1, "/usr/bin/python3", &["python3", "x.py"])
+        + &connect_event(t0 + 3, 4, 200, 100, "/bin/sleep")
+        + &exec_event(t0 + 4, 5, 201, 100, "/bin/true", &["true"])
+        + &exec_event(t0 + 5, 6, 300, 200, "/bin/true", &["true"]);
+    let mut t = ProcessTracker::new(ContextConfig::offline()).unwrap();
+    let out = run(&mut t, &log);
+    assert_eq!(out[1]["parent"]["exe"], "/bin/bash", "{}", out[1]);
+    for v in &out[3..5] {
+        assert_eq!(v["parent"]["exe"], "/usr/bin/python3", "{v}");
+        assert_eq!(v["parent"]["argv"], serde_json::json!(["python3", "x.py"]));
+        assert_eq!(v["parent"]["exec"]["serial"], 3);
+    }
+    assert_eq!(
+        out[5]["ancestry"],
+        serde_json::json!(["/bin/sleep", "/usr/bin/python3"]),
+        "{}",
+        out[5]
+    );
+    // an exec of 100 with another parent pid (reused, or re-parented: not
+    // told) is not taken as its image
+    let log = exec_event(t0, 1, 100, 1, "/bin/bash", &["bash"])
+        + &exec_event(t0 + 1, 2, 200, 100, "/bin/sleep", &["sleep", "100"])
+        + &exec_event(t0 + 2, 3, 100, 7, "/usr/bin/python3", &["python3"])
+        + &exec_event(t0 + 3, 4, 300, 200, "/bin/true", &["true"]);
+    let mut t = ProcessTracker::new(ContextConfig::offline()).unwrap();
+    let out = run(&mut t, &log);
+    assert!(
+        !out[3]["ancestry"].to_string().contains("python3"),
+        "{}",
+        out[3]
+    );
+    // live: the same process is the same pid and start in /proc
+    let fake = FakeProc::new("image");
+    fake.add(&init());
+    let bash = FakeProcess {
+        pid: 100,
+        ppid: 1,
+        comm: "bash",
+        exe: Some("/bin/bash"),
+        argv: &["bash"],
+        ..init()
+    };
+    fake.add(&bash);
+    let start = ((uptime() - 100.0) * 100.0) as u64;
+    fake.write_stat(100, "bash", 1, start);
+    fake.add(&FakeProcess {
+        pid: 200,
+        ppid: 100,
+        age_secs: 0.5,
+        comm: "sleep",
+        exe: Some("/bin/sleep"),
+        argv: &["sleep", "100"],
+        ..init()
+    });
+    let mut t = fake_tracker(&fake, |_| {});
+    let now = now_ms();
+    let out = run(
+        &mut t,
+        &exec_event(now, 1, 200, 100, "/bin/sleep", &["sleep", "100"]),
+    );
+    assert_eq!(out[0]["parent"]["exe"], "/bin/bash", "{}", out[0]);
+    // 100 execs python3: same pid, same start
+    fake.add(&FakeProcess {
+        comm: "python3",
+        exe: Some("/usr/bin/python3"),
+        argv: &["python3", "x.py"],
+        ..bash
+    });
+    fake.write_stat(100, "python3", 1, start);
+    let log = exec_event(now + 1, 2, 100, 1, "/usr/bin/python3", &["python3", "x.py"])
+        + &connect_event(now + 2, 3, 200, 100, "/bin/sleep");
+    let out = run(&mut t, &log);
+    assert_eq!(out[1]["parent"]["exe"], "/usr/bin/python3", "{}", out[1]);
 }

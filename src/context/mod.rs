@@ -624,11 +624,15 @@ impl ProcessTracker {
             self.on_fork(node, at, subject.pid, child);
         }
         // the parent at the event's time: the entry's own when the event's
-        // ppid is the one it was created with, else the holder of the ppid
+        // ppid is the one it was created with (in the image it runs at the
+        // event's time, if that image still held the pid), else the holder
+        // of the ppid
         let entry_parent = id.and_then(|i| {
             let p = self.table.get(i)?;
-            let link = p.parent.filter(|&l| self.table.get(l).is_some());
-            link.filter(|_| p.ppid == subject.ppid)
+            let link = p.parent.filter(|_| p.ppid == subject.ppid)?;
+            let image = self.image_at(link, at)?;
+            let ended = self.table.get(image)?.dead.is_some_and(|d| d <= at);
+            (!ended).then_some(image)
         });
         let parent = match entry_parent {
             Some(link) => Some(link),
@@ -748,11 +752,27 @@ impl ProcessTracker {
                     }
                     let Some(exe) = a.exe.as_deref() else { break };
                     ctx.ancestry.push(exe);
-                    cur = a.parent.and_then(|i| this.table.get(i));
+                    cur = a
+                        .parent
+                        .and_then(|i| this.image_at(i, at))
+                        .and_then(|i| this.table.get(i));
                 }
             }
         }
         Some(ctx)
+    }
+
+    /// The image entry `id`'s process ran at `at`: `id`, or a later exec of
+    /// the same process made by then; `None` when that later image is no
+    /// longer in the table (its program at `at` is not known).
+    fn image_at(&self, mut id: Id, at: Stamp) -> Option<Id> {
+        loop {
+            let next = self.table.get(id)?.next;
+            match next {
+                Some(n) if self.table.get(n)?.since <= at => id = n,
+                _ => return Some(id),
+            }
+        }
     }
 
     fn options(&self) -> Options {
@@ -1121,6 +1141,16 @@ impl ProcessTracker {
             let op = self.table.get(o);
             op.is_some_and(|op| op.start.is_some() && op.start == p.start)
         });
+        // the process the old image was runs this one now: live, the same
+        // start; in a log, the pid's image still held (no exit, no fork
+        // returning the pid, no event naming another program since) with
+        // the same parent pid (another one: a pid reused, or re-parented:
+        // not told)
+        let next_image = same_process
+            || (!local
+                && old.and_then(|o| self.table.get(o)).is_some_and(|op| {
+                    op.dead.is_none() && op.since <= at && op.ppid.is_some() && op.ppid == s.ppid
+                }));
         let parent = match s.ppid {
             Some(ppid) if ppid != 0 => {
                 let child = p.start.map(|st| (pid, st));
@@ -1157,7 +1187,12 @@ impl ProcessTracker {
                 }
             }
         }
-        self.table.insert(p, parent)
+        let id = self.table.insert(p, parent);
+        if let (Some(o), true) = (old, next_image) {
+            // children linked to the old image see this one from now on
+            self.table.link_next(o, id);
+        }
+        id
     }
 
     /// Reads an exec'ing process from `/proc`, if it is still the one that

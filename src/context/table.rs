@@ -70,8 +70,11 @@ pub(crate) struct Proc {
     pub ppid: Option<u32>,
     /// Its parent, checked when it was created.
     pub parent: Option<Id>,
-    /// Entries whose `parent` is this one.
+    /// Entries whose `parent` (or `next`) is this one.
     pub children: u32,
+    /// The image that replaced this one in the same process (its next
+    /// exec), kept while this one is.
+    pub next: Option<Id>,
     /// From when it is known to hold its pid: its exec or fork event, or
     /// (from `/proc`) the latest its start can be.
     pub since: Stamp,
@@ -107,6 +110,7 @@ impl Proc {
             ppid: None,
             parent: None,
             children: 0,
+            next: None,
             since,
             exec: None,
             start: None,
@@ -258,27 +262,48 @@ impl Table {
         id
     }
 
+    /// Records that `next` is the image that replaced `old` in the same
+    /// process: `next` is kept while `old` is.
+    pub fn link_next(&mut self, old: Id, next: Id) {
+        if self.get(next).is_none() {
+            return;
+        }
+        let Some(o) = self.get_mut(old) else { return };
+        if o.next.is_some() {
+            return;
+        }
+        o.next = Some(next);
+        if let Some(n) = self.get_mut(next) {
+            n.children += 1;
+        }
+    }
+
     /// Frees `id` if nothing needs it any more: it is dead or superseded
-    /// and no entry links to it; then its parent likewise.
-    pub fn release(&mut self, mut id: Id) {
-        loop {
-            let Some(p) = self.get(id) else { return };
+    /// and no entry links to it; then the entries it links to likewise.
+    pub fn release(&mut self, id: Id) {
+        let mut first = Some(id);
+        let mut work = Vec::new();
+        while let Some(id) = first.take().or_else(|| work.pop()) {
+            let Some(p) = self.get(id) else { continue };
             let gone = p.superseded || p.dead.is_some();
             if !gone || p.children > 0 {
-                return;
+                continue;
             }
-            let parent = p.parent;
             self.uncurrent(id);
-            self.free_slot(id);
-            match parent {
-                Some(pid) => match self.get_mut(pid) {
-                    Some(pp) => {
-                        pp.children -= 1;
-                        id = pid;
-                    }
-                    None => return,
-                },
-                None => return,
+            self.free_linked(id, &mut work);
+        }
+    }
+
+    /// Frees `id`'s slot and drops its links; the entries it linked to are
+    /// pushed to `work`, to be released if nothing else needs them.
+    fn free_linked(&mut self, id: Id, work: &mut Vec<Id>) {
+        let Some(p) = self.get(id) else { return };
+        let links = [p.parent, p.next];
+        self.free_slot(id);
+        for l in links.into_iter().flatten() {
+            if let Some(lp) = self.get_mut(l) {
+                lp.children -= 1;
+                work.push(l);
             }
         }
     }
@@ -319,16 +344,17 @@ impl Table {
     }
 
     fn evict(&mut self, id: Id) {
-        let Some(p) = self.get(id) else { return };
-        let parent = p.parent;
+        if self.get(id).is_none() {
+            return;
+        }
         // its children keep a link that now leads nowhere (no parent: absent,
         // never another process)
         self.uncurrent(id);
-        self.free_slot(id);
+        let mut work = Vec::new();
+        self.free_linked(id, &mut work);
         self.evicted += 1;
-        if let Some(pp) = parent.and_then(|p| self.get_mut(p)) {
-            pp.children -= 1;
-            self.release(parent.expect("checked"));
+        for l in work {
+            self.release(l);
         }
     }
 }
