@@ -70,7 +70,6 @@ fn captures() -> Vec<PathBuf> {
 /// What the independent computation knows of an exec.
 struct Exec {
     id: EventId,
-    pid: u32,
     exe: Option<Vec<u8>>,
     argv: Vec<Vec<u8>>,
     ppid: Option<u32>,
@@ -79,14 +78,24 @@ struct Exec {
     /// Index of the next exec of the same process (same pid and parent pid,
     /// its image not ended before).
     next: Option<usize>,
+    /// An event of its process named another parent pid.
+    reparented: bool,
+    /// The event from which it no longer held its pid (another exec of the
+    /// pid, an event naming another program).
+    ended: Option<EventId>,
 }
 
-/// The exec image that exec `i`'s process runs now (the events so far).
-fn image(execs: &[Exec], mut i: usize) -> usize {
-    while let Some(n) = execs[i].next {
+/// The exec image that exec `i`'s process ran at event `at`.
+fn image(execs: &[Exec], mut i: usize, at: EventId) -> usize {
+    while let Some(n) = execs[i].next.filter(|&n| execs[n].id <= at) {
         i = n;
     }
     i
+}
+
+/// Whether exec image `i` no longer held its pid at event `at`.
+fn ended(execs: &[Exec], i: usize, at: EventId) -> bool {
+    execs[i].ended.is_some_and(|e| e <= at)
 }
 
 /// Offline, every exec whose parent's exec is in the log gets that parent
@@ -95,9 +104,12 @@ fn image(execs: &[Exec], mut i: usize) -> usize {
 /// gets none. Socket events get the parent of their process's exec. The
 /// expectation is computed here from the events alone: the latest successful
 /// exec of a pid before an event is that pid's process, until an event of
-/// that pid names another program; a later exec of that pid with the same
-/// parent pid is the same process's next image, and a parent or ancestor
-/// is shown in its process's latest image.
+/// that pid names another program, or another exec of that pid that is
+/// not its next image (from that exec on); a later exec of that pid with the same parent pid is
+/// the same process's next image, and a parent or ancestor is shown in its
+/// process's latest image. The ancestry stops after an image whose process
+/// an event showed with another parent pid, and before an image that is no
+/// longer its pid's at the event's time.
 #[test]
 fn offline_parents_match_an_independent_computation() {
     for path in captures() {
@@ -110,20 +122,43 @@ fn offline_parents_match_an_independent_computation() {
         for buf in events_of(&path) {
             let ev = buf.event();
             let ctx = tracker.observe(&ev, buf.records());
-            let ancestry = |mut i: Option<usize>, execs: &[Exec]| {
+            let at = ev.id;
+            // `replaced`: the image of the exec'ing pid, which this exec ends
+            let ancestry = |mut i: Option<usize>, execs: &[Exec], replaced: Option<usize>| {
                 let mut out = Vec::new();
                 while let Some(x) = i {
                     if out.len() == 8 {
                         break;
                     }
-                    let x = image(execs, x);
+                    let x = image(execs, x, at);
                     let Some(exe) = execs[x].exe.clone() else {
                         break;
                     };
                     out.push(exe);
-                    i = execs[x].parent;
+                    if execs[x].reparented {
+                        break;
+                    }
+                    i = execs[x]
+                        .parent
+                        .map(|g| image(execs, g, at))
+                        .filter(|&g| !ended(execs, g, at) && Some(g) != replaced);
                 }
                 out
+            };
+            // an event of the process of `pid` (running `exe`) naming
+            // another parent pid than its latest exec's
+            let reparent = |execs: &mut [Exec],
+                            latest: &HashMap<u32, usize>,
+                            pid: u32,
+                            exe: Option<&[u8]>,
+                            ppid: Option<u32>| {
+                if let (Some(&i), Some(ppid)) = (latest.get(&pid), ppid) {
+                    let same_exe =
+                        exe.is_none() || execs[i].exe.is_none() || execs[i].exe.as_deref() == exe;
+                    if same_exe && execs[i].ppid.is_some_and(|p| p != ppid) {
+                        execs[i].reparented = true;
+                    }
+                }
             };
             let check = |ctx: &Option<EventContext<'_>>, want: Option<usize>, what: &str| {
                 let got = ctx.as_ref().and_then(|c| c.parent.as_ref());
@@ -148,7 +183,7 @@ fn offline_parents_match_an_independent_computation() {
                     check(&ctx, want, &what);
                     let c = ctx.as_ref().unwrap();
                     let anc: Vec<&[u8]> = c.ancestry.to_vec();
-                    let want_anc = ancestry(want, &execs);
+                    let want_anc = ancestry(want, &execs, latest.get(&pid).copied());
                     let want_anc: Vec<&[u8]> = want_anc.iter().map(|a| &a[..]).collect();
                     assert_eq!(anc, want_anc, "{what}");
                     if want.is_some() {
@@ -158,17 +193,22 @@ fn offline_parents_match_an_independent_computation() {
                     }
                     execs.push(Exec {
                         id: ev.id,
-                        pid,
                         exe: x.syscall.exe.as_deref().map(<[u8]>::to_vec),
                         argv: x.argv.iter().map(|a| a.to_vec()).collect(),
                         ppid,
                         parent: want,
                         next: None,
+                        reparented: false,
+                        ended: None,
                     });
                     let new = execs.len() - 1;
                     if let Some(old) = latest.insert(pid, new) {
-                        if ppid.is_some() && execs[old].ppid == ppid {
-                            execs[old].next = Some(new);
+                        let o = &mut execs[old];
+                        if o.ended.is_none() && o.id < at {
+                            if ppid.is_some() && o.ppid == ppid {
+                                o.next = Some(new);
+                            }
+                            o.ended = Some(at);
                         }
                     }
                 }
@@ -178,10 +218,12 @@ fn offline_parents_match_an_independent_computation() {
                     // its process: the pid's latest exec, if of this program
                     let own = latest.get(&pid).copied();
                     // another program than its latest exec's: that exec no
-                    // longer is its process
+                    // longer is its process (ended after the check)
+                    let mut ends = None;
                     let own = match own {
                         Some(i) if execs[i].exe.as_deref() != s.syscall.exe.as_deref() => {
                             latest.remove(&pid);
+                            ends = Some(i);
                             None
                         }
                         o => o,
@@ -193,10 +235,14 @@ fn offline_parents_match_an_independent_computation() {
                         _ => None,
                     };
                     let linked = linked
-                        .map(|l| image(&execs, l))
-                        .filter(|&l| latest.get(&execs[l].pid) == Some(&l));
+                        .map(|l| image(&execs, l, at))
+                        .filter(|&l| !ended(&execs, l, at));
                     let want = linked.or_else(|| ppid.and_then(|p| latest.get(&p).copied()));
                     check(&ctx, want, &format!("{} socket {}", path.display(), ev.id));
+                    if let Some(i) = ends {
+                        execs[i].ended = Some(execs[i].ended.map_or(at, |e| e.min(at)));
+                    }
+                    reparent(&mut execs, &latest, pid, s.syscall.exe.as_deref(), ppid);
                     sockets += 1;
                 }
                 EventKind::Exec(x) => {
@@ -207,8 +253,10 @@ fn offline_parents_match_an_independent_computation() {
                     if let Some(&i) = latest.get(&pid) {
                         if execs[i].exe.as_deref() != Some(exe) {
                             latest.remove(&pid);
+                            execs[i].ended = Some(execs[i].ended.map_or(at, |e| e.min(at)));
                         }
                     }
+                    reparent(&mut execs, &latest, pid, Some(exe), x.syscall.ppid);
                 }
                 EventKind::Other(recs) => {
                     // a record naming a process (SYSCALL first, else one with
@@ -220,12 +268,17 @@ fn offline_parents_match_an_independent_computation() {
                     let Some(r) = r else { continue };
                     let pid = r.get(b"pid").and_then(|f| f.as_u64()).map(|p| p as u32);
                     let exe = r.get(b"exe").and_then(|f| f.bytes());
-                    if let (Some(pid), Some(exe)) = (pid, exe) {
+                    if let (Some(pid), Some(exe)) = (pid, &exe) {
                         if let Some(&i) = latest.get(&pid) {
                             if execs[i].exe.as_deref() != Some(&exe[..]) {
                                 latest.remove(&pid);
+                                execs[i].ended = Some(execs[i].ended.map_or(at, |e| e.min(at)));
                             }
                         }
+                    }
+                    let ppid = r.get(b"ppid").and_then(|f| f.as_u64()).map(|p| p as u32);
+                    if let Some(pid) = pid {
+                        reparent(&mut execs, &latest, pid, exe.as_deref(), ppid);
                     }
                 }
                 _ => {}
@@ -1182,4 +1235,109 @@ fn the_parent_is_shown_in_its_current_image() {
         + &connect_event(now + 2, 3, 200, 100, "/bin/sleep");
     let out = run(&mut t, &log);
     assert_eq!(out[1]["parent"]["exe"], "/usr/bin/python3", "{}", out[1]);
+}
+
+/// Guards the ancestry walk against ancestors that are no longer: tmux 50
+/// runs bash 100, tmux exits (bash is re-parented to pid 1): bash's child
+/// lists bash, never tmux. The walk stops at an ancestor known to have
+/// ended by the event's time (an exit event; an exec of its pid that is not
+/// its own next image) or at one known re-parented (an event, or `/proc`,
+/// shows another parent pid).
+#[test]
+fn ancestry_stops_at_an_ended_or_reparented_ancestor() {
+    let t0 = 1_795_839_101_000u64;
+    let tmux = exec_event(t0, 1, 50, 1, "/usr/bin/tmux", &["tmux"])
+        + &exec_event(t0 + 1, 2, 100, 50, "/bin/bash", &["bash"]);
+    // the exit event of tmux
+    let log = tmux.clone()
+        + &syscall_event(t0 + 2, 3, 50, 231, 0, "/usr/bin/tmux")
+        + &exec_event(t0 + 4, 5, 200, 100, "/bin/true", &["true"]);
+    let mut t = ProcessTracker::new(ContextConfig::offline()).unwrap();
+    let out = run(&mut t, &log);
+    assert_eq!(
+        out[3]["ancestry"],
+        serde_json::json!(["/bin/bash"]),
+        "{}",
+        out[3]
+    );
+    // no exit event, but an event of bash naming pid 1 as its parent
+    let log = tmux.clone()
+        + &connect_event(t0 + 3, 4, 100, 1, "/bin/bash")
+        + &exec_event(t0 + 4, 5, 200, 100, "/bin/true", &["true"]);
+    let mut t = ProcessTracker::new(ContextConfig::offline()).unwrap();
+    let out = run(&mut t, &log);
+    assert_eq!(
+        out[3]["ancestry"],
+        serde_json::json!(["/bin/bash"]),
+        "{}",
+        out[3]
+    );
+    // before either: tmux is listed
+    let log = tmux + &exec_event(t0 + 4, 5, 200, 100, "/bin/true", &["true"]);
+    let mut t = ProcessTracker::new(ContextConfig::offline()).unwrap();
+    let out = run(&mut t, &log);
+    assert_eq!(
+        out[2]["ancestry"],
+        serde_json::json!(["/bin/bash", "/usr/bin/tmux"]),
+        "{}",
+        out[2]
+    );
+    // an exec of 100's pid with another parent pid: not its image, and the
+    // old image has ended
+    let log = exec_event(t0, 1, 100, 1, "/bin/bash", &["bash"])
+        + &exec_event(t0 + 1, 2, 200, 100, "/bin/sleep", &["sleep", "100"])
+        + &exec_event(t0 + 2, 3, 100, 7, "/usr/bin/python3", &["python3"])
+        + &exec_event(t0 + 3, 4, 300, 200, "/bin/true", &["true"]);
+    let mut t = ProcessTracker::new(ContextConfig::offline()).unwrap();
+    let out = run(&mut t, &log);
+    assert_eq!(
+        out[3]["ancestry"],
+        serde_json::json!(["/bin/sleep"]),
+        "{}",
+        out[3]
+    );
+    // live: /proc shows bash re-parented (tmux gone, never read as gone)
+    let fake = FakeProc::new("reparent");
+    fake.add(&init());
+    fake.add(&FakeProcess {
+        pid: 50,
+        ppid: 1,
+        comm: "tmux",
+        exe: Some("/usr/bin/tmux"),
+        argv: &["tmux"],
+        ..init()
+    });
+    fake.add(&FakeProcess {
+        pid: 100,
+        ppid: 50,
+        comm: "bash",
+        exe: Some("/bin/bash"),
+        argv: &["bash"],
+        ..init()
+    });
+    let start = ((uptime() - 100.0) * 100.0) as u64;
+    fake.write_stat(100, "bash", 50, start);
+    let mut t = fake_tracker(&fake, |_| {});
+    let out = run(
+        &mut t,
+        &exec_event(now_ms(), 1, 200, 100, "/bin/true", &["true"]),
+    );
+    assert_eq!(
+        out[0]["ancestry"],
+        serde_json::json!(["/bin/bash", "/usr/bin/tmux", "/sbin/init"]),
+        "{}",
+        out[0]
+    );
+    fake.remove(50);
+    fake.write_stat(100, "bash", 1, start);
+    let out = run(
+        &mut t,
+        &exec_event(now_ms(), 2, 201, 100, "/bin/true", &["true"]),
+    );
+    assert_eq!(
+        out[0]["ancestry"],
+        serde_json::json!(["/bin/bash"]),
+        "{}",
+        out[0]
+    );
 }

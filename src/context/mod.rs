@@ -68,7 +68,11 @@
 //!   be after the child's own events).
 //! - **Re-parenting**: the parent is always the process holding the
 //!   event's `ppid` at the event's time (pid 1 or a subreaper for an orphan),
-//!   never the process that forked it if that one has exited.
+//!   never the process that forked it if that one has exited; it is shown
+//!   with the program it ran then (a later exec of the same process: live
+//!   the same start, offline the same parent pid with no end between). The
+//!   ancestry stops at an ancestor known re-parented (an event or `/proc`
+//!   shows another parent pid) or whose parent had ended by the event.
 //! - The program an event names (`exe=`) must be the entry's: an entry of
 //!   another program is not the event's process, and from that event on no
 //!   longer holds the pid (an exec not seen, or the pid reused by a process
@@ -647,6 +651,15 @@ impl ProcessTracker {
                 _ => None,
             },
         };
+        // another parent pid than the entry's: it was re-parented (its
+        // parent exited), and its link leads to a parent no more
+        if let (Some(i), Some(ppid)) = (id, subject.ppid) {
+            if let Some(p) = self.table.get_mut(i) {
+                if p.ppid.is_some_and(|pp| pp != ppid) {
+                    p.reparented = true;
+                }
+            }
+        }
         if id.is_some() {
             self.stats.found += 1;
         } else {
@@ -745,6 +758,11 @@ impl ProcessTracker {
                     argv_complete: !p.argv.cut,
                     exec: p.exec,
                 });
+                // each ancestor in its image at the event's time; the walk
+                // stops at one re-parented (its link is not its parent), at
+                // a parent known to have ended by then, and at the event's
+                // own process (never its own ancestor: a link of a pid since
+                // reused)
                 let mut cur = Some(p);
                 while let Some(a) = cur {
                     if ctx.ancestry.len() >= this.cfg.ancestry_depth {
@@ -752,10 +770,15 @@ impl ProcessTracker {
                     }
                     let Some(exe) = a.exe.as_deref() else { break };
                     ctx.ancestry.push(exe);
+                    if a.reparented {
+                        break;
+                    }
                     cur = a
                         .parent
                         .and_then(|i| this.image_at(i, at))
-                        .and_then(|i| this.table.get(i));
+                        .filter(|&i| Some(i) != id)
+                        .and_then(|i| this.table.get(i))
+                        .filter(|g| !ended_by(g, at));
                 }
             }
         }
@@ -867,10 +890,13 @@ impl ProcessTracker {
         #[cfg(target_os = "linux")]
         if let Some(start) = p.start {
             let pid = p.pid;
-            let now = self.read_stat(pid).map(|s| s.start);
+            let now = self.read_stat(pid);
             let p = self.table.get_mut(id).expect("checked");
-            if now == Some(start) {
+            if let Some(now) = now.filter(|s| s.start == start) {
                 p.verified = now_ms();
+                if p.ppid.is_some_and(|pp| pp != now.ppid) {
+                    p.reparented = true;
+                }
                 return true;
             }
             // gone, or another process holds the pid now
@@ -1309,6 +1335,16 @@ impl ProcessTracker {
             self.table.release(old);
         }
     }
+}
+
+/// Whether entry `p` is known to have ended (exited, or no longer held its
+/// pid) by `at`: its end is an event's at or before `at`, or, noticed in
+/// `/proc` later (a time that is no event's, serial 0), it was not seen
+/// alive after `at`.
+fn ended_by(p: &Proc, at: Stamp) -> bool {
+    p.dead.is_some_and(|d| {
+        d <= at || (d.serial == 0 && p.verified < at.ms.saturating_add(CLOCK_SLACK_MS))
+    })
 }
 
 /// The child pid a successful fork returned.

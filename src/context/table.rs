@@ -75,6 +75,9 @@ pub(crate) struct Proc {
     /// The image that replaced this one in the same process (its next
     /// exec), kept while this one is.
     pub next: Option<Id>,
+    /// Its parent pid is no longer the one it was made with (an event or
+    /// `/proc` showed another): `parent` is not its parent any more.
+    pub reparented: bool,
     /// From when it is known to hold its pid: its exec or fork event, or
     /// (from `/proc`) the latest its start can be.
     pub since: Stamp,
@@ -111,6 +114,7 @@ impl Proc {
             parent: None,
             children: 0,
             next: None,
+            reparented: false,
             since,
             exec: None,
             start: None,
