@@ -575,18 +575,21 @@ fn hostile_proc_entries_give_missing_context() {
         + &exec_event(at, 42, 511, 503, "/bin/true", &["/bin/true"])
         + &exec_event(at, 43, 512, 504, "/bin/true", &["/bin/true"])
         + &exec_event(at, 44, 505, 1, "/bin/true", &["/bin/true"])
-        + &exec_event(at, 45, 506, 1, "/bin/true", &["/bin/true"]);
+        + &exec_event(at, 45, 506, 1, "/bin/true", &["/bin/true"])
+        + &connect_event(at, 46, 502, 1, "/bin/odd");
     let out = run(&mut t, &log);
     // 500: no parent
     assert_eq!(out[0]["parent"], serde_json::Value::Null, "{}", out[0]);
-    // 502: parent without exe, its comm and unit exact, bytes kept
+    // 502: parent without exe, its comm exact; its own unit exact, bytes
+    // kept (its child, gone, takes no unit from a parent of unknown program)
     assert_eq!(out[1]["parent"]["pid"], 502);
     assert_eq!(out[1]["parent"]["exe"], serde_json::Value::Null);
     assert_eq!(out[1]["parent"]["comm"], "a) (b");
+    assert_eq!(out[1]["unit"], serde_json::Value::Null, "{}", out[1]);
     assert_eq!(
-        out[1]["unit"]["hex"], "ff0120782e73657276696365",
+        out[6]["unit"]["hex"], "ff0120782e73657276696365",
         "{}",
-        out[1]
+        out[6]
     );
     // 503: the forged cgroup file says nothing
     assert_eq!(out[2]["container"], serde_json::Value::Null);
@@ -595,7 +598,7 @@ fn hostile_proc_entries_give_missing_context() {
     assert_eq!(out[3]["parent"]["comm"], "going");
     assert_eq!(out[3]["parent"]["argv"], serde_json::json!([]));
     // 505, 506: not the event's process: nothing of theirs
-    for v in &out[4..] {
+    for v in &out[4..6] {
         assert_eq!(v["container"], serde_json::Value::Null, "{v}");
         assert_eq!(v["parent"]["pid"], 1);
     }
@@ -1340,4 +1343,82 @@ fn ancestry_stops_at_an_ended_or_reparented_ancestor() {
         "{}",
         out[0]
     );
+}
+
+/// Guards the container and unit a process not read from `/proc` takes
+/// from its parent: only where a child is surely in its parent's cgroup.
+/// Not from pid 1 (systemd moves a service's processes into its unit before
+/// they exec), not from a known cgroup mover (a container runtime's shim,
+/// runc, systemd-run...), not when the process itself was one before its
+/// exec (`systemd-run --scope`, `cgexec` move themselves, then exec): null
+/// then, never the parent's. From an ordinary parent in a container, the
+/// container and unit are taken.
+#[test]
+fn a_gone_process_takes_its_parents_cgroup_only_when_sure() {
+    let fake = FakeProc::new("cgmove");
+    fake.add(&init());
+    let docker = format!("0::/system.slice/docker-{ID}.scope\n");
+    fake.add(&FakeProcess {
+        pid: 100,
+        ppid: 1,
+        comm: "containerd-shim",
+        exe: Some("/usr/bin/containerd-shim-runc-v2"),
+        argv: &["containerd-shim-runc-v2"],
+        cgroup: b"0::/system.slice/containerd.service\n",
+        ..init()
+    });
+    fake.add(&FakeProcess {
+        pid: 101,
+        ppid: 1,
+        comm: "sh",
+        exe: Some("/usr/bin/dash"),
+        argv: &["sh"],
+        cgroup: docker.as_bytes(),
+        ..init()
+    });
+    fake.add(&FakeProcess {
+        pid: 102,
+        ppid: 1,
+        comm: "bash",
+        exe: Some("/bin/bash"),
+        argv: &["bash"],
+        cgroup: b"0::/user.slice/user-0.slice/session-3.scope\n",
+        ..init()
+    });
+    let mut t = fake_tracker(&fake, |_| {});
+    let now = now_ms();
+    // each exec'ing process gone before it is read
+    let log = exec_event(now, 1, 600, 1, "/usr/bin/true", &["/usr/bin/true"])
+        + &exec_event(now, 2, 601, 100, "/usr/bin/true", &["/usr/bin/true"])
+        + &exec_event(now, 3, 602, 101, "/usr/bin/true", &["/usr/bin/true"])
+        + &exec_event(
+            now,
+            4,
+            603,
+            102,
+            "/usr/bin/systemd-run",
+            &["systemd-run", "--scope", "x"],
+        )
+        + &exec_event(now + 1, 5, 603, 102, "/usr/bin/x", &["x"])
+        + &connect_event(now + 2, 6, 604, 1, "/usr/bin/x")
+        + &exec_event(now + 3, 7, 605, 102, "/usr/bin/true", &["/usr/bin/true"]);
+    let out = run(&mut t, &log);
+    for (i, v) in out.iter().enumerate() {
+        let (container, unit) = match i {
+            // the ordinary shell in a container: its container and unit
+            2 => (
+                serde_json::json!({"id": ID, "runtime": "docker"}),
+                serde_json::json!(format!("docker-{ID}.scope")),
+            ),
+            // the ordinary shell in a session: its unit (systemd-run is
+            // itself the mover of event 3, and so of its exec, event 4)
+            3 | 6 => (
+                serde_json::Value::Null,
+                serde_json::json!("session-3.scope"),
+            ),
+            _ => (serde_json::Value::Null, serde_json::Value::Null),
+        };
+        assert_eq!(v["container"], container, "event {i}: {v}");
+        assert_eq!(v["unit"], unit, "event {i}: {v}");
+    }
 }

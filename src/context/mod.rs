@@ -53,7 +53,9 @@
 //!   processes. An exec's own process is confirmed when `/proc` shows the
 //!   program the event names with the event's parent (or a start before the
 //!   event); a process already gone gets its container and unit from its
-//!   parent (a child starts in its parent's cgroup).
+//!   parent (a child starts in its parent's cgroup), except from pid 1, a
+//!   parent of unknown program or one of [`CGROUP_MOVERS`], or when its own
+//!   image before the exec was one of them.
 //! - **A saved log** (or another machine's events): the table holds what the
 //!   log's own events say. A pid's last exec is its process until its exit
 //!   event, a fork event that returns that pid, or an event of that pid that
@@ -718,11 +720,15 @@ impl ProcessTracker {
             options: this.options(),
             ..EventContext::default()
         };
-        // what the process itself carries, else (gone) its parent's
+        // what the process itself carries (read, or taken from its parent
+        // at its exec), else (not known) its parent's when it may take it
         let own = id.and_then(|i| this.table.get(i));
-        let cg_from = own
-            .filter(|p| p.cgroup_own || *p.cgroup != CgroupInfo::default())
-            .or_else(|| parent.and_then(|i| this.table.get(i)));
+        let cg_from = match own {
+            Some(p) => Some(p),
+            None => parent
+                .and_then(|i| this.table.get(i))
+                .filter(|par| may_inherit_cgroup(par, None)),
+        };
         if let Some(p) = cg_from {
             if let Some(c) = &p.cgroup.container {
                 ctx.container = Some(ContainerRef {
@@ -1187,7 +1193,8 @@ impl ProcessTracker {
         let mut labels = 0;
         if let Some(par) = parent.and_then(|i| self.table.get(i)) {
             labels |= self.labeler.inherit(par.labels);
-            if !p.cgroup_own {
+            let before = old.and_then(|o| self.table.get(o));
+            if !p.cgroup_own && may_inherit_cgroup(par, before) {
                 p.cgroup = Arc::clone(&par.cgroup);
             }
         }
@@ -1345,6 +1352,48 @@ fn ended_by(p: &Proc, at: Stamp) -> bool {
     p.dead.is_some_and(|d| {
         d <= at || (d.serial == 0 && p.verified < at.ms.saturating_add(CLOCK_SLACK_MS))
     })
+}
+
+/// Programs that put processes (their children, or themselves before an
+/// exec) into other cgroups: a child of one, or an exec of one, is not
+/// taken to be in its parent's cgroup. Matched on the executable's file
+/// name; a `containerd-shim` prefix covers its versions.
+pub const CGROUP_MOVERS: &[&str] = &[
+    "systemd",
+    "systemd-run",
+    "runc",
+    "crun",
+    "runsc",
+    "conmon",
+    "containerd-shim*",
+    "cgexec",
+];
+
+/// Whether `exe` is one of [`CGROUP_MOVERS`] (a ` (deleted)` suffix, an
+/// upgraded binary, ignored).
+fn is_cgroup_mover(exe: &[u8]) -> bool {
+    let exe = exe.strip_suffix(b" (deleted)").unwrap_or(exe);
+    let name = exe.rsplit(|&c| c == b'/').next().unwrap_or(exe);
+    CGROUP_MOVERS.iter().any(|m| match m.strip_suffix('*') {
+        Some(prefix) => name.starts_with(prefix.as_bytes()),
+        None => name == m.as_bytes(),
+    })
+}
+
+/// Whether a process whose cgroup was not read may take its parent `par`'s
+/// container and unit (a child starts in its parent's cgroup): not from
+/// pid 1 (systemd moves service processes before their exec), not from a
+/// parent of unknown program or one of [`CGROUP_MOVERS`], and not when the
+/// process's own image before its exec (`before`) was one of them
+/// (`systemd-run --scope`, `cgexec` move themselves, then exec). A
+/// container comes only from a parent in one: a process in a container
+/// cannot leave its cgroup subtree without the host's privileges.
+fn may_inherit_cgroup(par: &Proc, before: Option<&Proc>) -> bool {
+    par.pid != 1
+        && par.exe.as_deref().is_some_and(|e| !is_cgroup_mover(e))
+        && !before
+            .and_then(|b| b.exe.as_deref())
+            .is_some_and(is_cgroup_mover)
 }
 
 /// The child pid a successful fork returned.
