@@ -1422,3 +1422,30 @@ fn a_gone_process_takes_its_parents_cgroup_only_when_sure() {
         assert_eq!(v["unit"], unit, "event {i}: {v}");
     }
 }
+
+/// A process that re-execs itself in a loop: its child's link is followed
+/// through at most `MAX_IMAGES` later images (the walk per event stays
+/// bounded); past them the parent is the pid's holder at the event's time,
+/// which is still the current image, never an older one.
+#[test]
+fn a_long_chain_of_re_execs_gives_the_current_image() {
+    use auditstream::context::MAX_IMAGES;
+    let t0 = 1_795_839_101_000u64;
+    for execs in [MAX_IMAGES, MAX_IMAGES + 1, 4 * MAX_IMAGES] {
+        let mut log = exec_event(t0, 1, 100, 1, "/bin/bash", &["bash"])
+            + &exec_event(t0 + 1, 2, 200, 100, "/bin/sleep", &["sleep", "100"]);
+        let mut serial = 3;
+        for i in 0..execs {
+            let exe = format!("/bin/loop{i}");
+            log += &exec_event(t0 + 2 + i as u64, serial, 100, 1, &exe, &["loop"]);
+            serial += 1;
+        }
+        log += &connect_event(t0 + 10_000, serial, 200, 100, "/bin/sleep");
+        let mut t = ProcessTracker::new(ContextConfig::offline()).unwrap();
+        let out = run(&mut t, &log);
+        let last = out.last().unwrap();
+        let want = format!("/bin/loop{}", execs - 1);
+        assert_eq!(last["parent"]["exe"], want.as_str(), "{execs}: {last}");
+        assert_eq!(last["ancestry"][0], want.as_str(), "{execs}: {last}");
+    }
+}

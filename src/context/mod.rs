@@ -794,14 +794,17 @@ impl ProcessTracker {
     /// The image entry `id`'s process ran at `at`: `id`, or a later exec of
     /// the same process made by then; `None` when that later image is no
     /// longer in the table (its program at `at` is not known).
+    /// A process that exec'd more than [`MAX_IMAGES`] times since is not
+    /// followed (`None`): the walk is bounded per event.
     fn image_at(&self, mut id: Id, at: Stamp) -> Option<Id> {
-        loop {
+        for _ in 0..=MAX_IMAGES {
             let next = self.table.get(id)?.next;
             match next {
                 Some(n) if self.table.get(n)?.since <= at => id = n,
                 _ => return Some(id),
             }
         }
+        None
     }
 
     fn options(&self) -> Options {
@@ -1414,6 +1417,13 @@ fn in_initial_pid_ns() -> bool {
 /// Longest script name kept (option `scripts`): `PATH_MAX`; a longer one is
 /// no file the kernel opens, and is not kept.
 pub const MAX_SCRIPT: usize = 4096;
+
+/// How many later execs of one process are followed from an entry's link to
+/// find the program it runs at an event's time, so that a process
+/// re-exec'ing itself in a loop cannot make each of its children's events
+/// walk a long chain. Past them the link is not used: the parent is then the
+/// holder of the event's ppid, and an ancestor is not listed.
+pub const MAX_IMAGES: usize = 64;
 
 /// Interpreters whose first argument that is not an option is a script.
 const INTERPRETERS: &[&[u8]] = &[
