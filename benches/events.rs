@@ -2,7 +2,10 @@
 //! with JSON output (native, ECS, OCSF), in bytes/s and events/s.
 //! `AUDITSTREAM_BENCH_LOG` picks the log (default:
 //! /tmp/corpus-large/audit-raw.log if present, else the small RAW log in
-//! testdata/). The README's schema figure is `json_ecs` over `json`.
+//! testdata/). The README's schema figure is `json_ecs` over `json`; its
+//! context figures are `reassemble_context` over `reassemble` and
+//! `json_context` over `json` (an offline process tracker: the log's own
+//! events, nothing of this machine).
 //!
 //! Group `sources`: the same log read from its file (page cache) by
 //! `LogEvents` and by the follower (`FollowEvents`, which ends here when
@@ -11,12 +14,13 @@
 //! `follow_file` over `log_file`.
 
 use std::hint::black_box;
+use std::time::Duration;
 
+use auditstream::context::{ContextConfig, ProcessTracker};
 use auditstream::event::EventKind;
 use auditstream::output::json::{self, write_event, JsonOptions};
 use auditstream::output::schema::{Context, Ecs, Ocsf};
-use std::time::Duration;
-
+use auditstream::output::WithContext;
 use auditstream::source::log::LogEvents;
 use auditstream::{FollowConfig, FollowEvents};
 mod common;
@@ -36,6 +40,50 @@ fn events(data: &[u8]) -> u64 {
         }
     }
     n
+}
+
+/// As `events`, with each event's context from an offline tracker.
+fn events_context(data: &[u8]) -> u64 {
+    let mut ev = LogEvents::new(data);
+    let mut tracker = ProcessTracker::new(ContextConfig::offline()).unwrap();
+    let mut n = 0;
+    while let Some(e) = ev.next_event() {
+        let e = e.expect("corpus parses");
+        let event = e.event();
+        let ctx = tracker.observe(&event, e.records());
+        n += ctx.map_or(0, |c| c.ancestry.len() as u64);
+        match event.kind {
+            EventKind::Exec(x) => n += x.argv.len() as u64,
+            EventKind::Socket(s) => n += u64::from(s.sockaddr().is_some()),
+            EventKind::Other(r) => n += r.len() as u64,
+            EventKind::Lost(l) => n += l.count,
+        }
+    }
+    n
+}
+
+/// As `audit2json --context` writes events (native JSON).
+fn json_context(data: &[u8]) -> usize {
+    let mut ev = LogEvents::new(data);
+    let mut tracker = ProcessTracker::new(ContextConfig::offline()).unwrap();
+    let mut out = Vec::with_capacity(1 << 20);
+    let mut total = 0;
+    while let Some(e) = ev.next_event() {
+        let e = e.expect("corpus parses");
+        let event = e.event();
+        let ctx = tracker.observe(&event, e.records());
+        json::write(
+            &mut out,
+            &WithContext::new(&event, ctx.as_ref()),
+            JsonOptions::default(),
+        );
+        out.push(b'\n');
+        if out.len() > 1 << 20 {
+            total += out.len();
+            out.clear();
+        }
+    }
+    total + out.len()
 }
 
 #[derive(Clone, Copy)]
@@ -126,6 +174,12 @@ fn bench(c: &mut Criterion) {
             g.sample_size(10);
         }
         g.bench_function("reassemble", |b| b.iter(|| events(black_box(&data))));
+        g.bench_function("reassemble_context", |b| {
+            b.iter(|| events_context(black_box(&data)))
+        });
+        g.bench_function("json_context", |b| {
+            b.iter(|| json_context(black_box(&data)))
+        });
         g.bench_function("json", |b| {
             b.iter(|| json(black_box(&data), Format::Native))
         });

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! audit-tail [--format native|ecs|ocsf] [--read-only [--rules]] [--hex-bytes] [--no-rules]
-//!            [--backlog-limit N] [--async]
+//!            [--backlog-limit N] [--async] [--no-context] [--label RULE]... [--only-label LABEL]
 //! ```
 //!
 //! Opens the kernel's audit netlink socket as the audit daemon (default; fails
@@ -14,7 +14,13 @@
 //! every event as one JSON object per line on stdout, in the audit2json format
 //! (`--hex-bytes`: byte strings as hex; `--format ecs` or `ocsf`: in the
 //! Elastic Common Schema or OCSF, with this machine's host name), until
-//! SIGINT or SIGTERM. Then it
+//! SIGINT or SIGTERM. Each event carries its process context (parent,
+//! ancestry, user names, container, systemd unit, labels; see
+//! `auditstream::context`) from a process table fed by the events and this
+//! machine's `/proc` (one scan at start, then reads on demand);
+//! `--no-context` leaves it out. `--label LABEL:exe:GLOB` (or `:argv:`,
+//! `:key:`; repeatable) adds a label rule, `--only-label LABEL` prints only
+//! the events whose process has that label. Then it
 //! drains what is queued, restores the kernel as it found it (rules deleted,
 //! audit setting, backlog limit and daemon pid restored), and writes the
 //! kernel status and the loss counters to stderr. Needs root.
@@ -30,15 +36,18 @@ mod tail {
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::{Arc, OnceLock};
 
+    use auditstream::context::{ContextConfig, EventContext, LabelRule, ProcessTracker};
     use auditstream::event::EventBuf;
     use auditstream::output::json::{self, write_event, JsonOptions};
     use auditstream::output::schema::{Context, Ecs, Ocsf};
+    use auditstream::output::WithContext;
     use auditstream::source::netlink::{AuditSocket, LiveConfig, LiveEvents, Mode, NetlinkError};
     use auditstream::source::SourceStats;
     use auditstream::Error;
 
     const USAGE: &str = "usage: audit-tail [--format native|ecs|ocsf] [--read-only [--rules]] \
-         [--hex-bytes] [--no-rules] [--backlog-limit N] [--async] (--hex-bytes is native only)";
+         [--hex-bytes] [--no-rules] [--backlog-limit N] [--async] [--no-context] \
+         [--label LABEL:exe|argv|key:PATTERN]... [--only-label LABEL] (--hex-bytes is native only)";
 
     /// Consecutive receive errors after which the loop gives up.
     const MAX_ERRORS: u32 = 10;
@@ -66,6 +75,8 @@ mod tail {
         out: Output,
         /// Read through the async `LiveStream`.
         async_stream: bool,
+        /// `None`: `--no-context`.
+        context: Option<ContextConfig>,
     }
 
     /// How events are written.
@@ -82,6 +93,8 @@ mod tail {
         /// This machine's host name (the schemas' host of records without
         /// `node=`).
         host: Option<String>,
+        /// `--only-label`.
+        only_label: Option<String>,
     }
 
     fn parse_args() -> Result<Opts, String> {
@@ -89,6 +102,7 @@ mod tail {
         let mut format = Format::Native;
         let (mut read_only, mut rules, mut no_rules, mut backlog) = (false, false, false, None);
         let mut async_stream = false;
+        let (mut context, mut labels, mut only_label) = (true, Vec::new(), None);
         let mut args = std::env::args().skip(1);
         while let Some(a) = args.next() {
             match a.as_str() {
@@ -109,6 +123,14 @@ mod tail {
                 "--backlog-limit" => {
                     let n = args.next().and_then(|v| v.parse().ok());
                     backlog = Some(n.ok_or("--backlog-limit needs a number")?);
+                }
+                "--no-context" => context = false,
+                "--label" => match args.next().as_deref().and_then(LabelRule::parse) {
+                    Some(r) => labels.push(r),
+                    None => return Err("--label needs LABEL:exe|argv|key:PATTERN".into()),
+                },
+                "--only-label" => {
+                    only_label = Some(args.next().ok_or("--only-label needs a label")?);
                 }
                 "-h" | "--help" => return Err(String::new()),
                 other => return Err(format!("unknown argument {other:?}")),
@@ -134,28 +156,66 @@ mod tail {
         if format != Format::Native && json.hex_bytes {
             return Err("--hex-bytes is for the native format".into());
         }
+        if !context && (!labels.is_empty() || only_label.is_some()) {
+            return Err("--label and --only-label need the context".into());
+        }
+        if let Some(l) = &only_label {
+            if !labels.iter().any(|r: &LabelRule| &r.label == l) {
+                return Err(format!("--only-label {l}: no --label rule gives it"));
+            }
+        }
+        let context = context.then(|| {
+            let mut c = ContextConfig::live();
+            c.labels = labels;
+            c
+        });
         let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
             .ok()
             .map(|h| h.trim_end().to_string())
             .filter(|h| !h.is_empty());
         Ok(Opts {
             cfg,
-            out: Output { format, json, host },
+            out: Output {
+                format,
+                json,
+                host,
+                only_label,
+            },
             async_stream,
+            context,
         })
     }
 
-    fn write(out: &mut impl Write, line: &mut Vec<u8>, ev: &EventBuf, o: &Output) -> bool {
+    fn write(
+        out: &mut impl Write,
+        line: &mut Vec<u8>,
+        ev: &EventBuf,
+        o: &Output,
+        tracker: Option<&mut ProcessTracker>,
+    ) -> bool {
         line.clear();
         let event = ev.event();
+        let with_context = tracker.is_some();
+        let process: Option<EventContext<'_>> =
+            tracker.and_then(|t| t.observe(&event, ev.records()));
+        if let Some(l) = &o.only_label {
+            if !process.as_ref().is_some_and(|c| c.has_label(l)) {
+                return true;
+            }
+        }
         let ctx = || {
-            let ctx = Context::default().names_from(ev.records());
+            let ctx = Context::default()
+                .names_from(ev.records())
+                .process(process.as_ref());
             match &o.host {
                 Some(h) => ctx.host(h.as_bytes()),
                 None => ctx,
             }
         };
         match o.format {
+            Format::Native if with_context => {
+                json::write(line, &WithContext::new(&event, process.as_ref()), o.json)
+            }
             Format::Native => write_event(line, &event, o.json),
             Format::Ecs => json::write(line, &Ecs::new(&event, ctx()), o.json),
             Format::Ocsf => json::write(line, &Ocsf::new(&event, ctx()), o.json),
@@ -214,6 +274,8 @@ mod tail {
         out: &'a mut W,
         line: Vec<u8>,
         o: &'a Output,
+        /// The process table (`None`: `--no-context`).
+        tracker: Option<&'a mut ProcessTracker>,
         errors: u32,
         write_ok: bool,
     }
@@ -224,7 +286,13 @@ mod tail {
             match next {
                 Ok(ev) => {
                     self.errors = 0;
-                    self.write_ok = write(self.out, &mut self.line, ev, self.o);
+                    self.write_ok = write(
+                        self.out,
+                        &mut self.line,
+                        ev,
+                        self.o,
+                        self.tracker.as_deref_mut(),
+                    );
                     self.write_ok
                 }
                 Err(e) => {
@@ -248,7 +316,13 @@ mod tail {
         fn finish(&mut self, events: &[EventBuf]) {
             for ev in events {
                 if self.write_ok {
-                    self.write_ok = write(self.out, &mut self.line, ev, self.o);
+                    self.write_ok = write(
+                        self.out,
+                        &mut self.line,
+                        ev,
+                        self.o,
+                        self.tracker.as_deref_mut(),
+                    );
                 }
             }
             if self.write_ok {
@@ -261,20 +335,30 @@ mod tail {
         }
     }
 
-    fn sink<'a, W: Write>(out: &'a mut W, o: &'a Output) -> Sink<'a, W> {
+    fn sink<'a, W: Write>(
+        out: &'a mut W,
+        o: &'a Output,
+        tracker: Option<&'a mut ProcessTracker>,
+    ) -> Sink<'a, W> {
         Sink {
             out,
             line: Vec::with_capacity(4096),
             o,
+            tracker,
             errors: 0,
             write_ok: true,
         }
     }
 
     /// The blocking reader, stopped by the signal handlers.
-    fn run(mut live: LiveEvents, out: &mut impl Write, o: &Output) -> Ended {
+    fn run(
+        mut live: LiveEvents,
+        out: &mut impl Write,
+        o: &Output,
+        tracker: Option<&mut ProcessTracker>,
+    ) -> Ended {
         install_handlers(live.stop_handle());
-        let mut sink = sink(out, o);
+        let mut sink = sink(out, o, tracker);
         while let Some(next) = live.next_event() {
             if !sink.take(next) || !sink.flush_unless(live.has_ready()) {
                 live.stop();
@@ -294,14 +378,19 @@ mod tail {
 
     /// The async reader: `LiveStream` in a `select!` loop with the signals.
     #[cfg(feature = "tokio")]
-    fn run_async(live: LiveEvents, out: &mut impl Write, o: &Output) -> Ended {
+    fn run_async(
+        live: LiveEvents,
+        out: &mut impl Write,
+        o: &Output,
+        tracker: Option<&mut ProcessTracker>,
+    ) -> Ended {
         use auditstream::source::tokio::LiveStream;
         use tokio::signal::unix::{signal, SignalKind};
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .expect("a tokio runtime");
-        let mut sink = sink(out, o);
+        let mut sink = sink(out, o, tracker);
         rt.block_on(async {
             let (mut int, mut term) = (
                 signal(SignalKind::interrupt()).expect("SIGINT handler"),
@@ -355,7 +444,12 @@ mod tail {
     }
 
     #[cfg(not(feature = "tokio"))]
-    fn run_async(_: LiveEvents, _: &mut impl Write, _: &Output) -> Ended {
+    fn run_async(
+        _: LiveEvents,
+        _: &mut impl Write,
+        _: &Output,
+        _: Option<&mut ProcessTracker>,
+    ) -> Ended {
         unreachable!("--async is refused without the tokio feature")
     }
 
@@ -372,6 +466,26 @@ mod tail {
         };
         let mode = opts.cfg.mode;
         let rules = opts.cfg.rules.len();
+        // the /proc scan before the first event
+        let mut tracker = match opts.context.map(ProcessTracker::new).transpose() {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("audit-tail: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        if let Some(t) = &tracker {
+            let s = t.stats();
+            eprintln!(
+                "audit-tail: context: {} processes from /proc{}",
+                s.scanned,
+                if s.proc_disabled {
+                    " (not read: this process is not in the initial pid namespace)"
+                } else {
+                    ""
+                }
+            );
+        }
         let live = match LiveEvents::with_config(opts.cfg) {
             Ok(l) => l,
             Err(e) => {
@@ -390,9 +504,9 @@ mod tail {
         let stdout = io::stdout();
         let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
         let ended = if opts.async_stream {
-            run_async(live, &mut out, &opts.out)
+            run_async(live, &mut out, &opts.out, tracker.as_mut())
         } else {
-            run(live, &mut out, &opts.out)
+            run(live, &mut out, &opts.out, tracker.as_mut())
         };
         let Ended {
             stats,
@@ -400,6 +514,9 @@ mod tail {
             restored,
         } = ended;
         summary(&stats);
+        if let Some(t) = &tracker {
+            eprintln!("audit-tail: context: {:?}", t.stats());
+        }
         match AuditSocket::open(Mode::ReadOnly).and_then(|mut s| s.status()) {
             Ok(st) => eprintln!(
                 "audit-tail: restored: enabled {} pid {} backlog_limit {} lost {}",

@@ -1,11 +1,21 @@
 //! audit2json: audit logs or netlink captures to JSON lines.
 //!
 //! ```text
-//! audit2json [--format native|ecs|ocsf] [--host NAME] [--records] [--netlink] [--stats] [--hex-bytes] FILE...
+//! audit2json [--format native|ecs|ocsf] [--host NAME] [--records] [--netlink] [--stats] [--hex-bytes]
+//!            [--context | --context-local] [--label RULE]... [--only-label LABEL] FILE...
 //! audit2json [--format ...] [--host NAME] [--hex-bytes] --follow PATH [--checkpoint FILE]
 //! audit2json [--format ...] [--host NAME] [--hex-bytes] --follow -
 //! audit2json --plugin OUTPUT
 //! ```
+//!
+//! `--context` adds each event's process context (parent, ancestry, names,
+//! container, unit, labels; `auditstream::context`), built from the log's
+//! own events: nothing of this machine is read, unless `--context-local`
+//! says the log is this machine's (then `/proc` and the user database fill
+//! in what the log lacks, for records without `node=` or with this host's
+//! name). `--label LABEL:exe:GLOB` (or `:argv:`, `:key:`; repeatable) adds a
+//! label rule; `--only-label LABEL` writes only the events whose process
+//! has that label. A context summary goes to stderr at the end.
 //!
 //! `--output FILE` appends the JSON lines to FILE instead of stdout (an
 //! auditd plugin's stdout goes nowhere). `--plugin OUTPUT` is `--follow -
@@ -59,8 +69,10 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
+use auditstream::context::{ContextConfig, LabelRule, ProcessTracker};
 use auditstream::output::json::{self, write_event, write_record, JsonOptions};
 use auditstream::output::schema::{Context, Ecs, Ocsf};
+use auditstream::output::WithContext;
 use auditstream::reassemble::Stats;
 use auditstream::source::capture::{CaptureEvents, CaptureReader};
 use auditstream::source::log::{LineReader, LogEvents};
@@ -88,6 +100,13 @@ struct Opts {
     checkpoint: Option<PathBuf>,
     /// `--output FILE`.
     output: Option<PathBuf>,
+    /// `--context`, `--context-local`.
+    context: bool,
+    context_local: bool,
+    /// `--label`.
+    labels: Vec<LabelRule>,
+    /// `--only-label`.
+    only_label: Option<String>,
 }
 
 /// The shape of events.
@@ -232,25 +251,57 @@ fn netlink_records(o: &Opts, out: &mut impl Write, sum: &mut Summary) -> io::Res
     Ok(())
 }
 
-/// Writes one event in the chosen format into `buf`.
-fn render(buf: &mut Vec<u8>, ev: &EventBuf, o: &Opts) {
+/// Writes one event in the chosen format into `buf` (nothing when
+/// `--only-label` filters it out).
+fn render(buf: &mut Vec<u8>, ev: &EventBuf, o: &Opts, tracker: Option<&mut ProcessTracker>) {
     let event = ev.event();
+    let process = tracker.and_then(|t| t.observe(&event, ev.records()));
+    if let Some(label) = &o.only_label {
+        if !process.as_ref().is_some_and(|c| c.has_label(label)) {
+            return;
+        }
+    }
     if o.stats {
-        // --stats measures building the structured event
-        std::hint::black_box(&event);
+        // --stats measures building the structured event (and its context)
+        std::hint::black_box((&event, &process));
         return;
     }
     let ctx = || {
-        let ctx = Context::default().names_from(ev.records());
+        let ctx = Context::default()
+            .names_from(ev.records())
+            .process(process.as_ref());
         match &o.host {
             Some(h) => ctx.host(h.as_bytes()),
             None => ctx,
         }
     };
     match o.format {
+        Format::Native if o.context => {
+            json::write(buf, &WithContext::new(&event, process.as_ref()), o.json)
+        }
         Format::Native => write_event(buf, &event, o.json),
         Format::Ecs => json::write(buf, &Ecs::new(&event, ctx()), o.json),
         Format::Ocsf => json::write(buf, &Ocsf::new(&event, ctx()), o.json),
+    }
+}
+
+/// The tracker `--context` asks for.
+fn tracker(o: &Opts) -> Option<ProcessTracker> {
+    if !o.context {
+        return None;
+    }
+    let mut cfg = if o.context_local {
+        ContextConfig::live()
+    } else {
+        ContextConfig::offline()
+    };
+    cfg.labels = o.labels.clone();
+    match ProcessTracker::new(cfg) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            eprintln!("audit2json: {e}");
+            None
+        }
     }
 }
 
@@ -264,6 +315,7 @@ fn events<S: EventSource>(
     out: &mut impl Write,
     sum: &mut Summary,
     live: bool,
+    tracker: &mut Option<ProcessTracker>,
 ) -> io::Result<()> {
     let mut buf = Vec::with_capacity(1 << 16);
     let what = if o.netlink { "datagram" } else { "line" };
@@ -272,7 +324,10 @@ fn events<S: EventSource>(
         match ev {
             Ok(ev) => {
                 sum.events += 1;
-                render(&mut buf, ev, o);
+                render(&mut buf, ev, o, tracker.as_mut());
+                if buf.is_empty() && !o.stats {
+                    continue;
+                }
                 if let Err(e) = emit(out, &mut buf, o) {
                     res = Err(e);
                     break;
@@ -310,12 +365,15 @@ fn write_all(
     o: &Opts,
     out: &mut impl Write,
     sum: &mut Summary,
+    tracker: &mut Option<ProcessTracker>,
 ) -> io::Result<()> {
     let mut buf = Vec::new();
     for ev in evs {
         sum.events += 1;
-        render(&mut buf, ev, o);
-        emit(out, &mut buf, o)?;
+        render(&mut buf, ev, o, tracker.as_mut());
+        if !buf.is_empty() || o.stats {
+            emit(out, &mut buf, o)?;
+        }
     }
     out.flush()
 }
@@ -340,7 +398,13 @@ fn stop_on_signals(flag: Arc<AtomicBool>) {
 }
 
 /// `--follow PATH [--checkpoint FILE]`.
-fn follow(path: &str, o: &Opts, out: &mut impl Write, sum: &mut Summary) -> io::Result<()> {
+fn follow(
+    path: &str,
+    o: &Opts,
+    out: &mut impl Write,
+    sum: &mut Summary,
+    tracker: &mut Option<ProcessTracker>,
+) -> io::Result<()> {
     let cfg = FollowConfig::default();
     let started = match &o.checkpoint {
         Some(file) => match Checkpoint::load(file) {
@@ -366,7 +430,7 @@ fn follow(path: &str, o: &Opts, out: &mut impl Write, sum: &mut Summary) -> io::
     };
     stop_on_signals(src.stop_handle());
     let name = |_: &FollowEvents, _| path.to_string();
-    let res = events(&mut src, &name, o, out, sum, true);
+    let res = events(&mut src, &name, o, out, sum, true, tracker);
     match &o.checkpoint {
         Some(file) => {
             // the events still pending go into the checkpoint, not out
@@ -379,28 +443,34 @@ fn follow(path: &str, o: &Opts, out: &mut impl Write, sum: &mut Summary) -> io::
         None => {
             res?;
             let closed = src.close().map_err(io::Error::other)?;
-            write_all(&closed.events, o, out, sum)
+            write_all(&closed.events, o, out, sum, tracker)
         }
     }
 }
 
 /// `--follow -`: auditd's plugin input on stdin.
-fn plugin(o: &Opts, out: &mut impl Write, sum: &mut Summary) -> io::Result<()> {
+fn plugin(
+    o: &Opts,
+    out: &mut impl Write,
+    sum: &mut Summary,
+    tracker: &mut Option<ProcessTracker>,
+) -> io::Result<()> {
     let mut src = StreamEvents::new(io::stdin());
     stop_on_signals(src.stop_handle());
     let name = |_: &StreamEvents<io::Stdin>, _| "stdin".to_string();
-    let res = events(&mut src, &name, o, out, sum, true);
+    let res = events(&mut src, &name, o, out, sum, true, tracker);
     res?;
     let closed = src.close().map_err(io::Error::other)?;
     sum.stats = closed.stats.events;
     sum.records = closed.stats.events.records;
-    write_all(&closed.events, o, out, sum)
+    write_all(&closed.events, o, out, sum, tracker)
 }
 
 fn usage() -> ExitCode {
     eprintln!(
         "usage: audit2json [--format native|ecs|ocsf] [--host NAME] [--records] [--netlink] \
-         [--stats] [--hex-bytes] [--output FILE] FILE... | --follow PATH [--checkpoint FILE] | \
+         [--stats] [--hex-bytes] [--context | --context-local] [--label LABEL:exe|argv|key:PATTERN]... \
+         [--only-label LABEL] [--output FILE] FILE... | --follow PATH [--checkpoint FILE] | \
          --follow - | --plugin OUTPUT ('-' is stdin; --records and --hex-bytes are native only)"
     );
     ExitCode::from(2)
@@ -453,6 +523,25 @@ fn main() -> ExitCode {
                 }
                 None => return usage(),
             },
+            "--context" => o.context = true,
+            "--context-local" => {
+                o.context = true;
+                o.context_local = true;
+            }
+            "--label" => match args.next().as_deref().and_then(LabelRule::parse) {
+                Some(r) => {
+                    o.context = true;
+                    o.labels.push(r);
+                }
+                None => return usage(),
+            },
+            "--only-label" => match args.next() {
+                Some(l) => {
+                    o.context = true;
+                    o.only_label = Some(l);
+                }
+                None => return usage(),
+            },
             "-h" | "--help" => return usage(),
             s if s.starts_with("--") => return usage(),
             _ => o.files.push(a),
@@ -463,7 +552,11 @@ fn main() -> ExitCode {
         || (o.format != Format::Native && (o.records || o.json.hex_bytes))
         || (follows && (o.records || o.netlink || o.stats))
         || (o.checkpoint.is_some() && !follows)
-        || (o.checkpoint.is_some() && o.follow.as_deref() == Some("-"));
+        || (o.checkpoint.is_some() && o.follow.as_deref() == Some("-"))
+        || (o.context && o.records)
+        || o.only_label
+            .as_ref()
+            .is_some_and(|l| !o.labels.iter().any(|r| &r.label == l));
     if bad {
         return usage();
     }
@@ -486,10 +579,15 @@ fn main() -> ExitCode {
     };
     let mut out = io::BufWriter::with_capacity(BUF, sink);
     let mut sum = Summary::default();
+    let mut tracker = tracker(&o);
+    if o.context && tracker.is_none() {
+        return ExitCode::from(2);
+    }
+    let tr = &mut tracker;
     let t0 = std::time::Instant::now();
     let res = match (o.follow.as_deref(), o.netlink, o.records) {
-        (Some("-"), _, _) => plugin(&o, &mut out, &mut sum),
-        (Some(path), _, _) => follow(path, &o, &mut out, &mut sum),
+        (Some("-"), _, _) => plugin(&o, &mut out, &mut sum, tr),
+        (Some(path), _, _) => follow(path, &o, &mut out, &mut sum, tr),
         (None, true, true) => netlink_records(&o, &mut out, &mut sum),
         (None, false, true) => log_records(&o, &mut out, &mut sum),
         (None, netlink, false) => {
@@ -499,11 +597,11 @@ fn main() -> ExitCode {
                 let mut ev = CaptureEvents::with_config(inputs, Default::default());
                 let name =
                     |e: &CaptureEvents<_>, i: Option<usize>| name(i.unwrap_or(e.input_number()));
-                events(&mut ev, &name, &o, &mut out, &mut sum, false)
+                events(&mut ev, &name, &o, &mut out, &mut sum, false, tr)
             } else {
                 let mut ev = LogEvents::with_config(inputs, Default::default());
                 let name = |e: &LogEvents<_>, i: Option<usize>| name(i.unwrap_or(e.input_number()));
-                events(&mut ev, &name, &o, &mut out, &mut sum, false)
+                events(&mut ev, &name, &o, &mut out, &mut sum, false, tr)
             }
         }
     };
@@ -523,6 +621,20 @@ fn main() -> ExitCode {
         sum.bytes as f64 / secs / 1e6,
         sum.events as f64 / secs,
     );
+    if let Some(t) = &tracker {
+        let c = t.stats();
+        eprintln!(
+            "audit2json: context: processes {} evicted {} found {} unknown {} parents {} parent unknown {} exe mismatch {} proc reads {}",
+            c.processes,
+            c.evicted,
+            c.found,
+            c.unknown,
+            c.parent_found,
+            c.parent_unknown,
+            c.exe_mismatch,
+            c.proc_reads
+        );
+    }
     match res {
         // A closed pipe (| head) is a normal end.
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {

@@ -9,10 +9,12 @@
 
 use std::borrow::Cow;
 
+use auditstream::context::{ContextConfig, LabelRule, ProcessTracker};
 use auditstream::decode::{Endian, SockAddr, SockAddrError};
 use auditstream::event::{EventBuf, EventKind};
 use auditstream::output::json::{self, write_event, JsonOptions};
 use auditstream::output::schema::{text_to_bytes, Context, Ecs, Ocsf};
+use auditstream::output::WithContext;
 use auditstream::reassemble::ReassemblerConfig;
 use auditstream::record::{decode_hex, decode_hex_into, Quote, NLMSG_HDRLEN};
 use auditstream::source::capture::{CaptureEvents, CaptureReader};
@@ -162,11 +164,29 @@ fn tiny_limits() -> ReassemblerConfig {
     }
 }
 
+/// An offline process tracker with small tables (so that eviction runs),
+/// a label rule and script detection.
+fn tracker() -> ProcessTracker {
+    let mut cfg = ContextConfig::offline();
+    cfg.max_processes = 8;
+    cfg.max_bytes = 16 << 10;
+    cfg.max_argv_bytes = 64;
+    cfg.max_nodes = 2;
+    cfg.ancestry_depth = 3;
+    cfg.scripts = true;
+    cfg.labels = vec![
+        LabelRule::parse("l:exe:*a*").expect("a rule"),
+        LabelRule::parse("k!:key:exec").expect("a rule"),
+    ];
+    ProcessTracker::new(cfg).expect("a valid configuration")
+}
+
 fn run_events<I: RecordInput>(mut events: Events<I>, input_len: usize) {
     let mut n = 0usize;
+    let mut tracker = tracker();
     while let Some(ev) = events.next_event() {
         match ev {
-            Ok(ev) => check_event(ev),
+            Ok(ev) => check_event(ev, &mut tracker),
             Err(Error::Parse { raw, source, .. }) => {
                 assert!(raw.len() <= input_len);
                 assert!(source.offset <= input_len.max(raw.len()));
@@ -183,7 +203,7 @@ fn run_events<I: RecordInput>(mut events: Events<I>, input_len: usize) {
     assert!(events.bytes_read() <= input_len as u64);
 }
 
-fn check_event(ev: &EventBuf) {
+fn check_event(ev: &EventBuf, tracker: &mut ProcessTracker) {
     let event = ev.event();
     assert_eq!(event.id, ev.id());
     assert_eq!(event.node.as_deref(), ev.node());
@@ -201,13 +221,51 @@ fn check_event(ev: &EventBuf) {
     write_event(&mut again, &owned, JsonOptions::default());
     assert_eq!(again, json);
     serde_agrees(&event, &value);
-    check_schemas(ev, &event);
+    check_context(ev, &event, &json, tracker);
+}
+
+/// The event with its process context: valid JSON without duplicate keys,
+/// the event's own JSON (`plain`) as its start, serde equal; the schema
+/// views with it; the table within its limits.
+fn check_context(
+    ev: &EventBuf,
+    event: &auditstream::event::Event<'_>,
+    plain: &[u8],
+    tracker: &mut ProcessTracker,
+) {
+    let ctx = tracker.observe(event, ev.records());
+    let mut with = Vec::new();
+    json::write(
+        &mut with,
+        &WithContext::new(event, ctx.as_ref()),
+        JsonOptions::default(),
+    );
+    let value = valid_json(&with);
+    assert_eq!(with[..plain.len() - 1], plain[..plain.len() - 1]);
+    serde_agrees(&WithContext::new(event, ctx.as_ref()), &value);
+    if let Some(c) = &ctx {
+        assert!(c.ancestry.len() <= 3);
+        if let Some(p) = &c.parent {
+            let bytes: usize = p.argv.iter().map(|a| a.len()).sum();
+            assert!(bytes <= 64);
+        }
+    }
+    check_schemas(ev, event, ctx.as_ref());
+    drop(ctx);
+    assert!(tracker.stats().processes <= 8);
 }
 
 /// The ECS and OCSF views: valid JSON without duplicate keys, every string
 /// in the text rule, no `{"hex": ...}`, serde equal to the JSON writer.
-fn check_schemas(ev: &EventBuf, event: &auditstream::event::Event<'_>) {
-    let ctx = Context::default().host(b"fuzz").names_from(ev.records());
+fn check_schemas(
+    ev: &EventBuf,
+    event: &auditstream::event::Event<'_>,
+    process: Option<&auditstream::context::EventContext<'_>>,
+) {
+    let ctx = Context::default()
+        .host(b"fuzz")
+        .names_from(ev.records())
+        .process(process);
     let mut ecs = Vec::new();
     json::write(&mut ecs, &Ecs::new(event, ctx), JsonOptions::default());
     let value = valid_json(&ecs);

@@ -75,13 +75,23 @@
 //! - `netlink` (default, Linux only): the kernel's audit socket, status, rules.
 //! - `serde`: `Serialize` for events and records, the same description as
 //!   the native JSON ([`output`]), and for checkpoints.
+//! - `regex`: label rules by regular expression ([`context::Pattern`]).
+//! - `exe-hash`: the SHA-256 of each exec'd program in the process context
+//!   ([`context::ContextConfig`]).
 //! - `tokio`: the live socket and followed files as async `Stream`s
 //!   (`source::tokio`), cancellation-safe, with back pressure or a bounded
 //!   queue that reports what it drops.
+//!
+//! # Process context
+//!
+//! [`context::ProcessTracker`] gives each event its parent, ancestry, user
+//! names, container, systemd unit and labels, right or absent (see
+//! [`context`]); [`output::WithContext`] writes it after the event's keys.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 mod bytes;
+pub mod context;
 pub mod decode;
 pub mod error;
 pub mod event;

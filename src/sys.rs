@@ -178,6 +178,117 @@ pub(crate) fn recvmmsg(
     Ok(n)
 }
 
+/// The name of user `uid` in the system's user database (`getpwuid_r`, so
+/// NSS sources resolve too); `None` when there is no such user or the
+/// lookup failed. The name is cut at [`MAX_NAME`] bytes.
+pub(crate) fn user_name(uid: u32) -> Option<Vec<u8>> {
+    let mut buf = vec![0u8; 1024];
+    loop {
+        // SAFETY: `passwd` is plain C data for which all zero bytes are valid.
+        let mut pw: libc::passwd = unsafe { std::mem::zeroed() };
+        let mut result: *mut libc::passwd = std::ptr::null_mut();
+        // SAFETY: every pointer passed points to live memory owned by this
+        // frame: `pw`, `buf` of `buf.len()` bytes, and `result`. The call
+        // writes only into them.
+        let rc = unsafe {
+            libc::getpwuid_r(
+                uid,
+                &mut pw,
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                &mut result,
+            )
+        };
+        if rc == libc::ERANGE && buf.len() < MAX_LOOKUP_BUF {
+            let n = buf.len() * 4;
+            buf.resize(n, 0);
+            continue;
+        }
+        if rc != 0 || result.is_null() || pw.pw_name.is_null() {
+            return None;
+        }
+        // SAFETY: on success `pw_name` points to a NUL-terminated string
+        // inside `buf`, which is alive here.
+        let name = unsafe { std::ffi::CStr::from_ptr(pw.pw_name) };
+        return Some(cut_name(name.to_bytes()));
+    }
+}
+
+/// The name of group `gid` (`getgrgid_r`); as [`user_name`].
+pub(crate) fn group_name(gid: u32) -> Option<Vec<u8>> {
+    let mut buf = vec![0u8; 1024];
+    loop {
+        // SAFETY: `group` is plain C data for which all zero bytes are valid.
+        let mut gr: libc::group = unsafe { std::mem::zeroed() };
+        let mut result: *mut libc::group = std::ptr::null_mut();
+        // SAFETY: as in `user_name`: every pointer points to live memory of
+        // this frame, `buf` is `buf.len()` bytes.
+        let rc = unsafe {
+            libc::getgrgid_r(
+                gid,
+                &mut gr,
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                &mut result,
+            )
+        };
+        if rc == libc::ERANGE && buf.len() < MAX_LOOKUP_BUF {
+            let n = buf.len() * 4;
+            buf.resize(n, 0);
+            continue;
+        }
+        if rc != 0 || result.is_null() || gr.gr_name.is_null() {
+            return None;
+        }
+        // SAFETY: on success `gr_name` points to a NUL-terminated string
+        // inside `buf`, which is alive here.
+        let name = unsafe { std::ffi::CStr::from_ptr(gr.gr_name) };
+        return Some(cut_name(name.to_bytes()));
+    }
+}
+
+/// Largest buffer a user or group lookup may grow to (a group with many
+/// members needs more than the first 1 KiB).
+const MAX_LOOKUP_BUF: usize = 1 << 20;
+
+/// Longest user or group name kept.
+pub(crate) const MAX_NAME: usize = 256;
+
+fn cut_name(b: &[u8]) -> Vec<u8> {
+    b[..b.len().min(MAX_NAME)].to_vec()
+}
+
+/// `CLOCK_REALTIME - CLOCK_BOOTTIME` in nanoseconds: the wall-clock time of
+/// boot as the kernel's process start times count it (`/proc/PID/stat`
+/// field 22 is `CLOCK_BOOTTIME` in clock ticks).
+#[cfg(target_os = "linux")]
+pub(crate) fn boot_wall_nanos() -> Option<i128> {
+    let read = |clock| {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `ts` is a live timespec the call writes.
+        let rc = unsafe { libc::clock_gettime(clock, &mut ts) };
+        (rc == 0).then(|| i128::from(ts.tv_sec) * 1_000_000_000 + i128::from(ts.tv_nsec))
+    };
+    let boot = read(libc::CLOCK_BOOTTIME)?;
+    let real = read(libc::CLOCK_REALTIME)?;
+    Some(real - boot)
+}
+
+/// Clock ticks per second of `/proc` times (`sysconf(_SC_CLK_TCK)`).
+#[cfg(target_os = "linux")]
+pub(crate) fn clock_ticks() -> u64 {
+    // SAFETY: sysconf only reads its argument.
+    let n = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    if n > 0 {
+        n as u64
+    } else {
+        100
+    }
+}
+
 /// Registers `fd` (a duplicate of a socket's descriptor, which refers to the
 /// same open socket: epoll watches the file description, so readiness is the
 /// socket's) with the current tokio reactor, for read readiness. The

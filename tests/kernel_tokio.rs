@@ -15,7 +15,7 @@
 #![cfg(all(feature = "tokio", feature = "netlink", target_os = "linux"))]
 
 use std::process::Command;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use auditstream::event::{EventBuf, EventKind, LossSource};
 use auditstream::source::netlink::{LiveConfig, LiveEvents, Mode};
@@ -242,6 +242,29 @@ fn audit_tail() -> Option<std::path::PathBuf> {
     p.exists().then_some(p)
 }
 
+/// A running audit-tail: stopped by SIGTERM (it then restores the kernel),
+/// killed after 10 s, also when the test fails midway, so that no daemon
+/// stays registered.
+struct Tail(std::process::Child);
+
+impl Drop for Tail {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            // SAFETY: kill(2) on the child's pid, which has not been reaped.
+            unsafe { libc::kill(self.0.id() as i32, libc::SIGTERM) };
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = self.0.try_wait() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 /// `audit-tail` and `audit-tail --async` under the same marked execs: each
 /// writes every one exactly once, stops on SIGTERM with status 0, and
 /// restores the kernel.
@@ -261,12 +284,15 @@ fn audit_tail_blocking_and_async_write_the_same_events() {
             std::process::id(),
             mode.is_some()
         );
-        let mut child = Command::new(&tail)
-            .args(mode)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child = Tail(
+            Command::new(&tail)
+                .args(mode)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap(),
+        );
+        let child = &mut child.0;
         let stdout = child.stdout.take().unwrap();
         let reader = std::thread::spawn(move || {
             BufReader::new(stdout)
@@ -274,11 +300,13 @@ fn audit_tail_blocking_and_async_write_the_same_events() {
                 .map(Result::unwrap)
                 .collect::<Vec<_>>()
         });
-        // ready once it says how to stop it
+        // ready once it says how to stop it (after its context line)
         let mut stderr = BufReader::new(child.stderr.take().unwrap());
-        let mut first = String::new();
-        stderr.read_line(&mut first).unwrap();
-        assert!(first.contains("SIGTERM to stop"), "{first}");
+        let mut head = String::new();
+        while !head.contains("SIGTERM to stop") {
+            let n = stderr.read_line(&mut head).unwrap();
+            assert!(n > 0, "audit-tail ended before it was ready: {head}");
+        }
         for n in 0..N {
             let st = Command::new("/bin/true")
                 .arg(format!("{marker}{n}"))

@@ -24,6 +24,8 @@ use auditstream::source::log::LogEvents;
 use auditstream::{decode::SockAddr, RecordType};
 use serde_json::Value;
 
+mod common;
+
 /// The host the captures' events (no `node=`) are attributed to.
 const HOST: &[u8] = b"capture-host";
 
@@ -141,16 +143,19 @@ struct EcsDefs {
 }
 
 /// auditstream's own fields under `auditd.*`, beside Auditbeat's: event
-/// flags, loss, a sockaddr that does not decode, and the records of other
-/// events (their native description, byte strings as text).
-const OWN_ECS_FIELDS: &[(&str, &str)] = &[
-    ("auditd.incomplete", "boolean"),
-    ("auditd.late", "boolean"),
-    ("auditd.argv_complete", "boolean"),
-    ("auditd.lost.source", "keyword"),
-    ("auditd.lost.count", "long"),
-    ("auditd.data.socket.error", "keyword"),
-    ("auditd.records", "object"),
+/// flags, loss, a sockaddr that does not decode, the records of other
+/// events (their native description, byte strings as text), and the process
+/// context's ancestry and systemd unit. (name, type, array)
+const OWN_ECS_FIELDS: &[(&str, &str, bool)] = &[
+    ("auditd.incomplete", "boolean", false),
+    ("auditd.late", "boolean", false),
+    ("auditd.argv_complete", "boolean", false),
+    ("auditd.lost.source", "keyword", false),
+    ("auditd.lost.count", "long", false),
+    ("auditd.data.socket.error", "keyword", false),
+    ("auditd.records", "object", false),
+    ("auditd.ancestry", "keyword", true),
+    ("auditd.unit", "keyword", false),
 ];
 
 fn ecs_defs() -> EcsDefs {
@@ -165,8 +170,8 @@ fn ecs_defs() -> EcsDefs {
         let old = fields.insert(r[0].clone(), (r[1].clone(), false));
         assert!(old.is_none(), "Auditbeat redefines ECS field {}", r[0]);
     }
-    for (name, ty) in OWN_ECS_FIELDS {
-        let old = fields.insert(name.to_string(), (ty.to_string(), false));
+    for (name, ty, array) in OWN_ECS_FIELDS {
+        let old = fields.insert(name.to_string(), (ty.to_string(), *array));
         assert!(old.is_none(), "{name} is defined already");
     }
     let mut allowed: HashMap<String, HashSet<String>> = HashMap::new();
@@ -584,6 +589,120 @@ fn every_corpus_event_conforms_to_both_schemas() {
     ] {
         assert!(actions.contains_key(a), "no {a} in {actions:?}");
     }
+}
+
+/// With a process context (offline from the captures' own events, with a
+/// label rule; and live from a `/proc`-shaped directory, for a container and
+/// a unit), every event still conforms, and the parent, container, labels,
+/// ancestry and unit are where the views put them.
+#[test]
+fn events_with_context_conform_to_both_schemas() {
+    use auditstream::context::{ContextConfig, LabelRule, ProcessTracker, System};
+    let (ecs, ocsf) = (ecs_defs(), ocsf_defs());
+    let render_ctx = |ev: &EventBuf, t: &mut ProcessTracker| -> (Value, Value) {
+        let event = ev.event();
+        let pc = t.observe(&event, ev.records());
+        let ctx = Context::default()
+            .host(HOST)
+            .names_from(ev.records())
+            .process(pc.as_ref());
+        let mut e = Vec::new();
+        json::write(&mut e, &Ecs::new(&event, ctx), JsonOptions::default());
+        let mut o = Vec::new();
+        json::write(&mut o, &Ocsf::new(&event, ctx), JsonOptions::default());
+        (parse(&e), parse(&o))
+    };
+    let (mut parents, mut labelled) = (0, 0);
+    for (name, events) in corpus() {
+        let mut cfg = ContextConfig::offline();
+        cfg.labels = vec![LabelRule::parse("py:exe:*/python3*").unwrap()];
+        let mut t = ProcessTracker::new(cfg).unwrap();
+        for ev in &events {
+            let (e, o) = render_ctx(ev, &mut t);
+            let errs = check_ecs(&ecs, &e);
+            assert!(errs.is_empty(), "{name} {:?}: ECS: {errs:#?}\n{e}", ev.id());
+            let errs = check_ocsf(&ocsf, &o);
+            assert!(
+                errs.is_empty(),
+                "{name} {:?}: OCSF: {errs:#?}\n{o}",
+                ev.id()
+            );
+            if let Some(exe) = e["process"]["parent"]["executable"].as_str() {
+                parents += 1;
+                // the exec's process, or the actor of other events
+                let proc_ = match o.get("process") {
+                    Some(p) => p,
+                    None => &o["actor"]["process"],
+                };
+                assert_eq!(proc_["parent_process"]["file"]["path"], exe, "{o}");
+                assert_eq!(e["auditd"]["ancestry"][0], exe);
+            }
+            if e["tags"]
+                .as_array()
+                .is_some_and(|t| t.contains(&Value::from("py")))
+            {
+                labelled += 1;
+                assert_eq!(o["metadata"]["labels"], serde_json::json!(["py"]));
+            }
+        }
+    }
+    assert!(parents > 400 && labelled > 400, "{parents} {labelled}");
+    // live: a container and a unit
+    let fake = common::fakeproc::FakeProc::new("schemas");
+    let id = "ab".repeat(32);
+    let cg = format!("0::/kubepods.slice/kubepods-pod1.slice/cri-containerd-{id}.scope\n");
+    fake.add(&common::fakeproc::FakeProcess::default());
+    fake.add(&common::fakeproc::FakeProcess {
+        pid: 50,
+        ppid: 1,
+        age_secs: 10.0,
+        comm: "sh",
+        exe: Some("/bin/sh"),
+        argv: &["sh", "-c", "x"],
+        cgroup: cg.as_bytes(),
+        ..Default::default()
+    });
+    let mut cfg = ContextConfig::offline();
+    cfg.system = System::Local {
+        proc_root: fake.path().to_path_buf(),
+        nodes: vec![],
+    };
+    let mut t = ProcessTracker::new(cfg).unwrap();
+    let now = common::fakeproc::now_ms();
+    let log = common::fakeproc::exec_event(now, 1, 51, 50, "/bin/true", &["/bin/true"]);
+    let ev = LogEvents::new(log.as_bytes()).next().unwrap().unwrap();
+    let (e, o) = render_ctx(&ev, &mut t);
+    assert!(
+        check_ecs(&ecs, &e).is_empty(),
+        "{:?}\n{e}",
+        check_ecs(&ecs, &e)
+    );
+    assert!(
+        check_ocsf(&ocsf, &o).is_empty(),
+        "{:?}\n{o}",
+        check_ocsf(&ocsf, &o)
+    );
+    assert_eq!(e["container"]["id"], id.as_str());
+    assert_eq!(e["container"]["runtime"], "containerd");
+    assert_eq!(e["auditd"]["unit"], format!("cri-containerd-{id}.scope"));
+    assert_eq!(
+        e["process"]["parent"]["args"],
+        serde_json::json!(["sh", "-c", "x"])
+    );
+    assert_eq!(
+        e["auditd"]["ancestry"],
+        serde_json::json!(["/bin/sh", "/sbin/init"])
+    );
+    assert_eq!(o["process"]["container"]["uid"], id.as_str());
+    assert_eq!(
+        o["process"]["lineage"],
+        serde_json::json!(["/bin/sh", "/sbin/init"])
+    );
+    assert_eq!(
+        o["metadata"]["profiles"],
+        serde_json::json!(["host", "container"])
+    );
+    assert_eq!(o["unmapped"]["unit"], format!("cri-containerd-{id}.scope"));
 }
 
 #[test]

@@ -4,9 +4,11 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use super::{Describe, Key, Map, Node, Seq, Visitor};
+use super::{Describe, Key, Map, Node, Seq, Visitor, WithContext};
+use crate::context::{ContainerRef, EventContext, IdNames, ProcessInfo};
 use crate::decode::SockAddr;
 use crate::event::{Event, EventBuf, EventKind, ExecEvent, PathRecord, SocketEvent, Syscall};
+use crate::record::EventId;
 use crate::record::{Fields, Keys, Record, RecordBuf, Value};
 
 /// How many `msg='...'` levels inside each other are described as nested
@@ -323,6 +325,133 @@ impl Describe for RecordFields<'_> {
         }
         if tokens {
             v.entry(Key::Tokens, Node::Seq(Seq::Tokens(&self.fields)));
+        }
+    }
+}
+
+impl Describe for WithContext<'_> {
+    /// The event's keys, then its context's.
+    fn describe<V: Visitor + ?Sized>(&self, v: &mut V) {
+        self.event.describe(v);
+        if let Some(c) = self.context {
+            c.describe(v);
+        }
+    }
+}
+
+/// `{:02x}` of each byte (a SHA-256).
+struct HexBytes<'a>(&'a [u8]);
+
+impl fmt::Display for HexBytes<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for b in self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Describe for EventContext<'_> {
+    /// `parent`, `ancestry`, `names`, `container`, `unit`, `labels`, and
+    /// the options' keys.
+    fn describe<V: Visitor + ?Sized>(&self, v: &mut V) {
+        match &self.parent {
+            Some(p) => v.entry(
+                Key::Name("parent"),
+                Node::Map(Map::Context(ContextPart(Part::Parent(p)))),
+            ),
+            None => v.entry(Key::Name("parent"), Node::Null),
+        }
+        v.entry(
+            Key::Name("ancestry"),
+            Node::Seq(Seq::Slices(&self.ancestry)),
+        );
+        v.entry(
+            Key::Name("names"),
+            Node::Map(Map::Context(ContextPart(Part::Names(&self.names)))),
+        );
+        match &self.container {
+            Some(c) => v.entry(
+                Key::Name("container"),
+                Node::Map(Map::Context(ContextPart(Part::Container(c)))),
+            ),
+            None => v.entry(Key::Name("container"), Node::Null),
+        }
+        v.entry(Key::Name("unit"), opt_bytes(self.unit));
+        v.entry(Key::Name("labels"), Node::Seq(Seq::Strs(&self.labels)));
+        let opts = self.options;
+        if opts.env {
+            v.entry(
+                Key::Name("env"),
+                Node::Map(Map::Context(ContextPart(Part::Env(&self.env)))),
+            );
+        }
+        if opts.hash {
+            match &self.exe_sha256 {
+                Some(h) => v.entry(Key::Name("exe_sha256"), Node::Display(&HexBytes(h))),
+                None => v.entry(Key::Name("exe_sha256"), Node::Null),
+            }
+        }
+        if opts.script {
+            v.entry(Key::Name("script"), opt_bytes(self.script));
+        }
+    }
+}
+
+/// An object of an event's process context (a [`Map`] variant; opaque).
+#[derive(Clone, Copy)]
+pub struct ContextPart<'a>(Part<'a>);
+
+#[derive(Clone, Copy)]
+enum Part<'a> {
+    Parent(&'a ProcessInfo<'a>),
+    Exec(EventId),
+    Names(&'a IdNames<'a>),
+    Container(&'a ContainerRef<'a>),
+    Env(&'a [(&'a [u8], &'a [u8])]),
+}
+
+impl Describe for ContextPart<'_> {
+    fn describe<V: Visitor + ?Sized>(&self, v: &mut V) {
+        match self.0 {
+            Part::Parent(p) => {
+                v.entry(Key::Name("pid"), Node::U64(u64::from(p.pid)));
+                v.entry(Key::Name("exe"), opt_bytes(p.exe));
+                v.entry(Key::Name("comm"), opt_bytes(p.comm));
+                v.entry(Key::Name("argv"), Node::Seq(Seq::Bytes(p.argv)));
+                if !p.argv_complete {
+                    v.entry(Key::Name("argv_complete"), Node::Bool(false));
+                }
+                match p.exec {
+                    Some(id) => v.entry(
+                        Key::Name("exec"),
+                        Node::Map(Map::Context(ContextPart(Part::Exec(id)))),
+                    ),
+                    None => v.entry(Key::Name("exec"), Node::Null),
+                }
+            }
+            Part::Exec(id) => {
+                v.entry(Key::Name("time"), Node::Time(id.time));
+                v.entry(Key::Name("serial"), Node::U64(u64::from(id.serial)));
+            }
+            Part::Names(n) => {
+                for (field, name) in n.iter() {
+                    v.entry(Key::Name(field), Node::Bytes(name));
+                }
+            }
+            Part::Container(c) => {
+                v.entry(Key::Name("id"), Node::Bytes(c.id));
+                v.entry(Key::Name("runtime"), Node::Str(c.runtime.name()));
+            }
+            Part::Env(env) => {
+                // names are the configured ones: unique unless configured
+                // twice, numbered like repeated record keys then
+                let mut counts = KeyCounts::new();
+                for (name, value) in env {
+                    let nth = counts.note(name);
+                    v.entry(Key::Field { name, nth }, Node::Bytes(value));
+                }
+            }
         }
     }
 }

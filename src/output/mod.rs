@@ -9,6 +9,8 @@
 //! - `serde` (feature `serde`): `Serialize` for `Event`, `EventBuf`,
 //!   `ExecEvent`, `SocketEvent`, `PathRecord`, `Record` and `RecordBuf`,
 //!   equal to the native JSON by construction;
+//! - [`WithContext`]: an event with its process context
+//!   ([`crate::context`]) after its own keys;
 //! - [`schema`]: the events in the Elastic Common Schema and in OCSF, as
 //!   descriptions of their own ([`schema::Ecs`], [`schema::Ocsf`]) that the
 //!   two writers above write (with byte strings always as text, by
@@ -27,6 +29,16 @@
 //! it); other adds `records`; lost adds `source` and `count`. `incomplete`,
 //! `late`, `timed_out` and `argv_complete` appear only when they say
 //! something is missing.
+//!
+//! **Context** ([`WithContext`], an event with a process): after the event's
+//! keys, `parent` (`{"pid","exe","comm","argv","exec"}`, `exec` the
+//! `{"time","serial"}` of the exec event that started the parent's program
+//! or null; `"argv_complete": false` when argv was cut; or null), `ancestry`
+//! (the executables of the parent, its parent, ...), `names` (id field to
+//! user or group name, only the ids that resolved), `container`
+//! (`{"id","runtime"}` or null), `unit` (string or null) and `labels`; and,
+//! when the tracker has the option on, `env` (variable to value, those set),
+//! `exe_sha256` (lowercase hex or null) and `script` (or null).
 //!
 //! **Records** carry `type`, `node`, `time`, `serial` and `fields`: an object
 //! of decoded values (`(null)`, `?` and unset ids are null, `msg='...'` a
@@ -73,11 +85,29 @@ pub mod schema;
 #[cfg(feature = "serde")]
 mod serde;
 
-pub use describe::{RecordFields, MAX_NESTING};
+pub use describe::{ContextPart, RecordFields, MAX_NESTING};
+
+/// An event followed by its process context (see the module documentation);
+/// without a context, the event alone.
+#[derive(Debug, Clone, Copy)]
+pub struct WithContext<'a> {
+    /// The event.
+    pub event: &'a Event<'a>,
+    /// Its context.
+    pub context: Option<&'a EventContext<'a>>,
+}
+
+impl<'a> WithContext<'a> {
+    /// `event` with `context`.
+    pub fn new(event: &'a Event<'a>, context: Option<&'a EventContext<'a>>) -> Self {
+        WithContext { event, context }
+    }
+}
 
 use std::borrow::Cow;
 use std::fmt;
 
+use crate::context::EventContext;
 use crate::event::{Event, ExecEvent, PathRecord, Records, SocketEvent};
 use crate::record::{Fields, Keys, Record, Timestamp};
 
@@ -163,6 +193,8 @@ pub enum Map<'a> {
     Ecs(schema::EcsPart<'a>),
     /// An object of the OCSF view.
     Ocsf(schema::OcsfPart<'a>),
+    /// An object of an event's process context.
+    Context(ContextPart<'a>),
     /// Another map with every byte string written as text ([`schema::Text`]),
     /// in nested maps and lists too.
     Text(&'a Map<'a>),
@@ -179,6 +211,7 @@ impl Describe for Map<'_> {
             Map::Socket(x) => x.describe(v),
             Map::Ecs(x) => x.describe(v),
             Map::Ocsf(x) => x.describe(v),
+            Map::Context(x) => x.describe(v),
             // (through `dyn`: one visitor type however deep the nesting)
             Map::Text(x) => x.describe(&mut AsText(&mut Forward(v))),
         }
@@ -232,6 +265,10 @@ pub enum Seq<'a> {
     Tokens(&'a Fields<'a>),
     /// Words of the crate's vocabulary (ECS categories and types).
     Words(&'a [&'static str]),
+    /// Byte strings (ancestry).
+    Slices(&'a [&'a [u8]]),
+    /// Text (labels), written as byte strings.
+    Strs(&'a [&'a str]),
     /// A list of the ECS view.
     Ecs(schema::EcsSeq<'a>),
     /// Another list with every byte string written as text
@@ -253,6 +290,8 @@ impl Seq<'_> {
                 .filter(|f| f.key().is_empty())
                 .for_each(|f| item(Node::Bytes(f.raw()))),
             Seq::Words(words) => words.iter().for_each(|w| item(Node::Str(w))),
+            Seq::Slices(list) => list.iter().for_each(|b| item(Node::Bytes(b))),
+            Seq::Strs(list) => list.iter().for_each(|s| item(Node::Bytes(s.as_bytes()))),
             Seq::Ecs(list) => list.items(item),
             // (the common case without the `dyn` of the general one)
             Seq::Text(&Seq::Bytes(list)) => list.iter().for_each(|b| item(Node::Text(b))),

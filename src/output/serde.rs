@@ -8,7 +8,8 @@ use std::fmt;
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
 use super::schema::{Ecs, Ocsf};
-use super::{Describe, Key, Node, Seq, Visitor};
+use super::{Describe, Key, Node, Seq, Visitor, WithContext};
+use crate::context::EventContext;
 use crate::event::{Event, EventBuf, ExecEvent, PathRecord, SocketEvent};
 use crate::record::{Record, RecordBuf};
 
@@ -145,5 +146,7 @@ serialize_described!(
     RecordBuf,
     EventBuf,
     Ecs<'_>,
-    Ocsf<'_>
+    Ocsf<'_>,
+    WithContext<'_>,
+    EventContext<'_>
 );

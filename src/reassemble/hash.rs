@@ -10,8 +10,8 @@ use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, Hasher};
 use std::sync::OnceLock;
 
-pub(super) type KeyMap<K, V> = HashMap<K, V, KeyHash>;
-pub(super) type KeySet<K> = HashSet<K, KeyHash>;
+pub(crate) type KeyMap<K, V> = HashMap<K, V, KeyHash>;
+pub(crate) type KeySet<K> = HashSet<K, KeyHash>;
 
 #[inline]
 fn fold_mul(a: u64, b: u64) -> u64 {
@@ -21,7 +21,7 @@ fn fold_mul(a: u64, b: u64) -> u64 {
 
 /// Builds [`KeyHasher`]s with this process's seeds.
 #[derive(Clone, Copy)]
-pub(super) struct KeyHash {
+pub(crate) struct KeyHash {
     seed: [u64; 2],
 }
 
@@ -47,7 +47,7 @@ impl BuildHasher for KeyHash {
     }
 }
 
-pub(super) struct KeyHasher {
+pub(crate) struct KeyHasher {
     acc: u64,
     mul: u64,
 }

@@ -47,7 +47,7 @@
 //! average (hash lookups), and logarithmic in the missing ranges for a late
 //! first record.
 
-mod hash;
+pub(crate) mod hash;
 mod nodes;
 mod serials;
 

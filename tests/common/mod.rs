@@ -2,6 +2,9 @@
 //! kernel-test harness in `kernel.rs`.
 #![allow(dead_code)]
 
+#[cfg(target_os = "linux")]
+pub mod fakeproc;
+
 #[cfg(all(feature = "netlink", target_os = "linux"))]
 mod kernel;
 #[cfg(all(feature = "netlink", target_os = "linux"))]

@@ -57,12 +57,31 @@ enum Part<'a> {
 
 /// A list of the [`Ecs`] view (a [`Seq`] variant; opaque).
 #[derive(Clone, Copy)]
-pub struct EcsSeq<'a>(&'a [PathRecord<'a>]);
+pub struct EcsSeq<'a>(List<'a>);
+
+#[derive(Clone, Copy)]
+enum List<'a> {
+    Paths(&'a [PathRecord<'a>]),
+    /// `tags`: the rule keys, then the labels.
+    Tags(&'a [std::borrow::Cow<'a, [u8]>], &'a [&'a str]),
+}
 
 impl EcsSeq<'_> {
     pub(crate) fn items(&self, mut item: impl FnMut(Node<'_>)) {
-        for p in self.0 {
-            item(Node::Map(Map::Ecs(EcsPart(Part::Path(p)))));
+        match self.0 {
+            List::Paths(paths) => {
+                for p in paths {
+                    item(Node::Map(Map::Ecs(EcsPart(Part::Path(p)))));
+                }
+            }
+            List::Tags(keys, labels) => {
+                for k in keys {
+                    item(Node::Text(k));
+                }
+                for l in labels {
+                    item(Node::Text(l.as_bytes()));
+                }
+            }
         }
     }
 }
@@ -89,6 +108,7 @@ enum Obj {
     /// `user.group`, `user.effective.group`, ...; `group` (Real).
     Group(Ids),
     Audit,
+    Container,
     Endpoint,
     Network,
     Auditd,
@@ -137,6 +157,9 @@ impl Describe for Ecs<'_> {
                 v.entry(k("group"), self.obj(Obj::Group(Ids::Real)));
             }
         }
+        if f.process.is_some_and(|c| c.container.is_some()) {
+            v.entry(k("container"), self.obj(Obj::Container));
+        }
         if let Some((addr, source)) = self.endpoint() {
             let name = if source { "source" } else { "destination" };
             v.entry(k(name), self.obj(Obj::Endpoint));
@@ -144,8 +167,13 @@ impl Describe for Ecs<'_> {
                 v.entry(k("network"), self.obj(Obj::Network));
             }
         }
-        if let Some(s) = f.syscall().filter(|s| !s.keys.is_empty()) {
-            v.entry(k("tags"), Node::Seq(Seq::Text(&Seq::Bytes(&s.keys))));
+        let keys = f.syscall().map_or(&[][..], |s| &s.keys[..]);
+        let labels = f.process.map_or(&[][..], |c| &c.labels[..]);
+        if !keys.is_empty() || !labels.is_empty() {
+            v.entry(
+                k("tags"),
+                Node::Seq(Seq::Ecs(EcsSeq(List::Tags(keys, labels)))),
+            );
         }
         v.entry(k("auditd"), self.obj(Obj::Auditd));
     }
@@ -221,8 +249,28 @@ impl Ecs<'_> {
                 }
             }
             Obj::Parent => {
-                if let Some(ppid) = s.and_then(|s| s.ppid) {
-                    v.entry(k("pid"), Node::U64(u64::from(ppid)));
+                let Some(ppid) = s.and_then(|s| s.ppid) else {
+                    return;
+                };
+                v.entry(k("pid"), Node::U64(u64::from(ppid)));
+                let parent = f.process.and_then(|c| c.parent.as_ref());
+                let Some(p) = parent.filter(|p| p.pid == ppid) else {
+                    return;
+                };
+                text(v, "name", p.comm);
+                text(v, "executable", p.exe);
+                if !p.argv.is_empty() {
+                    v.entry(k("args"), Node::Seq(Seq::Text(&Seq::Bytes(p.argv))));
+                    if p.argv_complete {
+                        v.entry(k("args_count"), Node::U64(p.argv.len() as u64));
+                    }
+                    v.entry(k("command_line"), Node::Text(&joined(p.argv)));
+                }
+            }
+            Obj::Container => {
+                if let Some(c) = f.process.and_then(|c| c.container.as_ref()) {
+                    v.entry(k("id"), Node::Text(c.id));
+                    v.entry(k("runtime"), Node::Str(c.runtime.name()));
                 }
             }
             Obj::User => {
@@ -315,7 +363,16 @@ impl Ecs<'_> {
                     _ => &[],
                 };
                 if !paths.is_empty() {
-                    v.entry(k("paths"), Node::Seq(Seq::Ecs(EcsSeq(paths))));
+                    v.entry(k("paths"), Node::Seq(Seq::Ecs(EcsSeq(List::Paths(paths)))));
+                }
+                if let Some(c) = f.process {
+                    if !c.ancestry.is_empty() {
+                        v.entry(
+                            k("ancestry"),
+                            Node::Seq(Seq::Text(&Seq::Slices(&c.ancestry))),
+                        );
+                    }
+                    text(v, "unit", c.unit);
                 }
                 match &f.event.kind {
                     EventKind::Other(records) => {

@@ -113,6 +113,7 @@ pub use ocsf::{Ocsf, OcsfPart};
 use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 
+use crate::context::EventContext;
 use crate::decode::UnixAddr;
 use crate::event::{Event, EventKind, Records, SocketOp, Syscall};
 use crate::record::{Fields, Record, RecordType, Timestamp, Value};
@@ -454,8 +455,10 @@ fn basename(path: &[u8]) -> &[u8] {
 }
 
 /// What a schema view knows beyond the event: the host, user and group
-/// names, and (later) process details. `Copy`; build one per event, or
-/// reuse one that holds only the host.
+/// names, and the process context of a
+/// [`ProcessTracker`](crate::context::ProcessTracker) (parent, ancestry,
+/// container, unit, labels). `Copy`; build one per event, or reuse one that
+/// holds only the host.
 ///
 /// ```
 /// use auditstream::output::schema::Context;
@@ -468,6 +471,7 @@ fn basename(path: &[u8]) -> &[u8] {
 pub struct Context<'a> {
     host: Option<&'a [u8]>,
     names: Names<'a>,
+    process: Option<&'a EventContext<'a>>,
 }
 
 impl<'a> Context<'a> {
@@ -507,6 +511,26 @@ impl<'a> Context<'a> {
     /// The user and group names.
     pub fn names(&self) -> &Names<'a> {
         &self.names
+    }
+
+    /// The event's process context: ECS `process.parent.*`, `container.*`,
+    /// labels in `tags`, `auditd.ancestry` and `auditd.unit`; OCSF
+    /// `process.parent_process`, `process.container`, `process.lineage`,
+    /// `metadata.labels` and `unmapped.unit`. Its names are the event's
+    /// names unless the context already has some.
+    pub fn process(mut self, ctx: Option<&'a EventContext<'a>>) -> Self {
+        self.process = ctx;
+        if let Some(c) = ctx {
+            if self.names.is_empty() {
+                self.names = c.names.as_names();
+            }
+        }
+        self
+    }
+
+    /// The process context set with [`process`](Self::process).
+    pub fn process_context(&self) -> Option<&'a EventContext<'a>> {
+        self.process
     }
 }
 
@@ -677,6 +701,8 @@ struct Facts<'a> {
     subject: Option<Subject<'a>>,
     names: Names<'a>,
     host: Option<&'a [u8]>,
+    /// The process context, if any.
+    process: Option<&'a EventContext<'a>>,
     class: Class<'a>,
     outcome: Option<Outcome>,
 }
@@ -727,6 +753,7 @@ impl<'a> Facts<'a> {
             subject,
             names,
             host,
+            process: ctx.process,
             class,
             outcome,
         }

@@ -152,6 +152,8 @@ enum Obj {
     LoginUser,
     Session,
     Parent,
+    ParentFile,
+    Container,
     Endpoint,
     ConnectionInfo,
     Unmapped,
@@ -257,6 +259,15 @@ impl Describe for OcsfPart<'_> {
 }
 
 impl Ocsf<'_> {
+    /// The context's parent, when it is the event's `ppid`.
+    fn parent(&self) -> Option<&crate::context::ProcessInfo<'_>> {
+        let ppid = self.f.syscall()?.ppid?;
+        self.f
+            .process
+            .and_then(|c| c.parent.as_ref())
+            .filter(|p| p.pid == ppid)
+    }
+
     fn has_actor(&self) -> bool {
         self.f
             .syscall()
@@ -272,7 +283,16 @@ impl Ocsf<'_> {
                 v.entry(k("product"), self.obj(Obj::Product));
                 v.entry(k("uid"), Node::Display(&f.event.id));
                 v.entry(k("original_time"), Node::Time(f.event.id.time));
-                v.entry(k("profiles"), Node::Seq(Seq::Words(&["host"])));
+                let container = f.process.is_some_and(|c| c.container.is_some());
+                let profiles: &[&str] = if container {
+                    &["host", "container"]
+                } else {
+                    &["host"]
+                };
+                v.entry(k("profiles"), Node::Seq(Seq::Words(profiles)));
+                if let Some(c) = f.process.filter(|c| !c.labels.is_empty()) {
+                    v.entry(k("labels"), Node::Seq(Seq::Text(&Seq::Strs(&c.labels))));
+                }
             }
             Obj::Product => {
                 v.entry(k("name"), Node::Str("auditstream"));
@@ -325,6 +345,17 @@ impl Ocsf<'_> {
                 if s.ppid.is_some() {
                     v.entry(k("parent_process"), self.obj(Obj::Parent));
                 }
+                if let Some(c) = f.process {
+                    if c.container.is_some() {
+                        v.entry(k("container"), self.obj(Obj::Container));
+                    }
+                    if !c.ancestry.is_empty() {
+                        v.entry(
+                            k("lineage"),
+                            Node::Seq(Seq::Text(&Seq::Slices(&c.ancestry))),
+                        );
+                    }
+                }
             }
             Obj::File => {
                 let Some(exe) = s.and_then(|s| s.exe.as_deref()) else {
@@ -356,8 +387,32 @@ impl Ocsf<'_> {
                 }
             }
             Obj::Parent => {
-                if let Some(ppid) = s.and_then(|s| s.ppid) {
-                    v.entry(k("pid"), Node::U64(u64::from(ppid)));
+                let Some(ppid) = s.and_then(|s| s.ppid) else {
+                    return;
+                };
+                v.entry(k("pid"), Node::U64(u64::from(ppid)));
+                let Some(p) = self.parent() else { return };
+                text(v, "name", p.comm);
+                if !p.argv.is_empty() {
+                    v.entry(k("cmd_line"), Node::Text(&joined(p.argv)));
+                }
+                if p.exe.is_some() {
+                    v.entry(k("file"), self.obj(Obj::ParentFile));
+                }
+            }
+            Obj::ParentFile => {
+                let Some(exe) = self.parent().and_then(|p| p.exe) else {
+                    return;
+                };
+                v.entry(k("name"), Node::Text(basename(exe)));
+                v.entry(k("path"), Node::Text(exe));
+                v.entry(k("type_id"), Node::U64(1));
+                v.entry(k("type"), Node::Str("Regular File"));
+            }
+            Obj::Container => {
+                if let Some(c) = f.process.and_then(|c| c.container.as_ref()) {
+                    v.entry(k("uid"), Node::Text(c.id));
+                    v.entry(k("runtime"), Node::Str(c.runtime.name()));
                 }
             }
             Obj::Endpoint => {
@@ -415,6 +470,9 @@ impl Ocsf<'_> {
     /// native description, byte strings as text.
     fn describe_unmapped<V: Visitor + ?Sized>(&self, v: &mut V) {
         let f = &self.f;
+        if let Some(unit) = f.process.and_then(|c| c.unit) {
+            v.entry(k("unit"), Node::Text(unit));
+        }
         if self.class == Class::Base {
             Map::Text(&Map::Event(f.event)).describe(v);
             return;
