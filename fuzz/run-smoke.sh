@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Short fuzz run of every target, starting from the saved corpus and the crash
-# regressions (CI: `bash fuzz/run-smoke.sh 30`). Needs nightly and cargo-fuzz.
+# Short fuzz run of every target, starting from the smallest inputs of the
+# saved corpus and the crash regressions (CI: `bash fuzz/run-smoke.sh 30`).
+# Needs nightly and cargo-fuzz.
 # New inputs go to a temporary directory: the saved corpus is left as it is.
 # Exits non-zero as soon as a target crashes (the input is in fuzz/artifacts/).
 set -euo pipefail
@@ -12,9 +13,17 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 cargo +nightly fuzz build
+# libFuzzer runs every starting input before its clock starts, and a
+# pipeline input takes ~10 ms: start each target from its smallest $seeds
+# saved inputs (tests/fuzz_corpus.rs replays all of them on every cargo test).
+seeds="${SMOKE_SEEDS:-400}"
 for t in "${targets[@]}"; do
-    mkdir -p "$work/$t" "corpus/$t"
-    dirs=("$work/$t" "corpus/$t")
+    mkdir -p "$work/$t" "$work/seed-$t" "corpus/$t"
+    # (awk reads all of ls's output: no SIGPIPE under pipefail)
+    ls -Sr "corpus/$t" | awk -v n="$seeds" 'NR <= n' | while read -r f; do
+        cp "corpus/$t/$f" "$work/seed-$t/"
+    done
+    dirs=("$work/$t" "$work/seed-$t")
     [ -d "regressions/$t" ] && dirs+=("regressions/$t")
     echo "== $t: ${secs}s"
     if ! cargo +nightly fuzz run "$t" "${dirs[@]}" -- \
