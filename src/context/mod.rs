@@ -682,23 +682,10 @@ impl ProcessTracker {
             }
         }
         // names: the log's own, else this machine's
-        let mut names = Names::default();
-        let mut first = None;
-        for r in records {
-            if r.enrichment().is_none() {
-                continue;
-            }
-            if r.record_type() == RecordType::SYSCALL {
-                first = Some(r);
-                break;
-            }
-            first.get_or_insert(r);
-        }
-        if let Some(r) = first {
-            names = Names::from_fields(r.enriched_fields());
-        }
+        let enriched = Names::from_records(records);
+        let live_names = local && enriched.is_none();
+        let names = enriched.unwrap_or_default();
         let mut idn = IdNames::from_names(&names);
-        let live_names = local && first.is_none();
         if live_names {
             let now = Instant::now();
             for (i, (_, kind)) in ID_FIELDS.iter().enumerate() {

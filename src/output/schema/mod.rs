@@ -491,20 +491,7 @@ impl<'a> Context<'a> {
     /// the event's records: those of its SYSCALL record, else of its first
     /// record with interpreted fields. Nothing for RAW logs and netlink.
     pub fn names_from(mut self, records: impl IntoIterator<Item = Record<'a>>) -> Self {
-        let mut first = None;
-        for r in records {
-            if r.enrichment().is_none() {
-                continue;
-            }
-            if r.record_type() == RecordType::SYSCALL {
-                first = Some(r);
-                break;
-            }
-            first.get_or_insert(r);
-        }
-        if let Some(r) = first {
-            self.names = Names::from_fields(r.enriched_fields());
-        }
+        self.names = Names::from_records(records).unwrap_or_default();
         self
     }
 
@@ -561,6 +548,24 @@ pub struct Names<'a> {
 }
 
 impl<'a> Names<'a> {
+    /// The names an ENRICHED log gives an event: those of its SYSCALL
+    /// record, else of its first record with interpreted fields; `None`
+    /// when no record has interpreted fields (RAW logs, netlink).
+    pub fn from_records(records: impl IntoIterator<Item = Record<'a>>) -> Option<Self> {
+        let mut first = None;
+        for r in records {
+            if r.enrichment().is_none() {
+                continue;
+            }
+            if r.record_type() == RecordType::SYSCALL {
+                first = Some(r);
+                break;
+            }
+            first.get_or_insert(r);
+        }
+        first.map(|r| Names::from_fields(r.enriched_fields()))
+    }
+
     /// The names among interpreted fields (`Record::enriched_fields`).
     pub fn from_fields(fields: Fields<'a>) -> Self {
         let mut n = Names::default();
