@@ -90,6 +90,52 @@ impl AsRef<[u8]> for BStr<'_> {
     }
 }
 
+// Eight bytes at a time (SWAR): the scanners of the JSON writer and of the
+// schema text rule find the leading run of bytes they copy as they are with
+// `run_len`, each naming its byte class once as a word test and a byte test.
+
+/// 0x01 in every byte.
+const LO: u64 = 0x0101_0101_0101_0101;
+/// 0x80 in every byte: set in a word's result for each byte flagged.
+pub(crate) const HI: u64 = 0x8080_8080_8080_8080;
+
+/// Flags every byte of `w` that is zero (a byte above a zero one may be
+/// flagged too: a borrow, which only costs speed in [`run_len`]).
+#[inline(always)]
+fn zero_bytes(w: u64) -> u64 {
+    w.wrapping_sub(LO) & !w & HI
+}
+
+/// Flags every byte of `w` equal to `b` (and maybe a byte above one).
+#[inline(always)]
+pub(crate) fn eq_bytes(w: u64, b: u8) -> u64 {
+    zero_bytes(w ^ (u64::from(b) * LO))
+}
+
+/// Flags every byte of `w` below `n` (`n` <= 0x80; and maybe a byte above
+/// one).
+#[inline(always)]
+pub(crate) fn below_bytes(w: u64, n: u8) -> u64 {
+    w.wrapping_sub(u64::from(n) * LO) & !w & HI
+}
+
+/// The length of the leading run of bytes of `b` that `ok` accepts, eight
+/// at a time: `special` must flag (with [`HI`]'s bit) every byte of a
+/// little-endian word that `ok` rejects; the first word with a flag, and the
+/// tail, are looked at byte by byte.
+#[inline(always)]
+pub(crate) fn run_len(b: &[u8], special: impl Fn(u64) -> u64, ok: impl Fn(u8) -> bool) -> usize {
+    let mut i = 0;
+    for chunk in b.chunks_exact(8) {
+        let w = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        if special(w) != 0 {
+            break;
+        }
+        i += 8;
+    }
+    i + b[i..].iter().take_while(|&&c| ok(c)).count()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -257,24 +257,11 @@ fn plain_byte(c: u8) -> bool {
 /// a time.
 #[inline]
 fn plain_prefix(b: &[u8]) -> usize {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    // whether any byte of w is zero (exact: no false positives)
-    let zero = |w: u64| w.wrapping_sub(LO) & !w & HI;
-    let mut i = 0;
-    for chunk in b.chunks_exact(8) {
-        let w = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
-        let special = (w & HI)
-            | (w.wrapping_sub(0x20 * LO) & !w & HI)
-            | zero(w ^ (u64::from(b'"') * LO))
-            | zero(w ^ (u64::from(b'\\') * LO))
-            | zero(w ^ (0x7f * LO));
-        if special != 0 {
-            break;
-        }
-        i += 8;
-    }
-    i + b[i..].iter().take_while(|&&c| plain_byte(c)).count()
+    use crate::bytes::{below_bytes, eq_bytes, run_len, HI};
+    let special = |w: u64| {
+        (w & HI) | below_bytes(w, 0x20) | eq_bytes(w, b'"') | eq_bytes(w, b'\\') | eq_bytes(w, 0x7f)
+    };
+    run_len(b, special, plain_byte)
 }
 
 /// A `fmt::Write` that appends text as it is.
@@ -369,27 +356,17 @@ fn text_valid_into(out: &mut Vec<u8>, s: &[u8]) {
 /// start a C1 control), eight bytes at a time.
 #[inline]
 fn text_plain_prefix(b: &[u8]) -> usize {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    // whether any byte of w is zero (exact: no false positives)
-    let zero = |w: u64| w.wrapping_sub(LO) & !w & HI;
-    let mut i = 0;
-    for chunk in b.chunks_exact(8) {
-        let w = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
-        let special = (w.wrapping_sub(0x20 * LO) & !w & HI)
-            | zero(w ^ (u64::from(b'"') * LO))
-            | zero(w ^ (u64::from(b'\\') * LO))
-            | zero(w ^ (0x7f * LO))
-            | zero(w ^ (0xc2 * LO));
-        if special != 0 {
-            break;
-        }
-        i += 8;
-    }
-    i + b[i..]
-        .iter()
-        .take_while(|&&c| c >= 0x20 && !matches!(c, b'"' | b'\\' | 0x7f | 0xc2))
-        .count()
+    use crate::bytes::{below_bytes, eq_bytes, run_len};
+    let special = |w: u64| {
+        below_bytes(w, 0x20)
+            | eq_bytes(w, b'"')
+            | eq_bytes(w, b'\\')
+            | eq_bytes(w, 0x7f)
+            | eq_bytes(w, 0xc2)
+    };
+    run_len(b, special, |c| {
+        c >= 0x20 && !matches!(c, b'"' | b'\\' | 0x7f | 0xc2)
+    })
 }
 
 /// Escapes `out[from..]` (UTF-8) for a JSON string body, in place: grows

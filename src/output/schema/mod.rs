@@ -204,26 +204,9 @@ fn write_hex(f: &mut fmt::Formatter<'_>, byte: u8) -> fmt::Result {
 /// The length of the leading run of printable ASCII other than `\` in `b`,
 /// eight bytes at a time.
 fn plain_prefix(b: &[u8]) -> usize {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    // whether any byte of w is zero (exact: no false positives)
-    let zero = |w: u64| w.wrapping_sub(LO) & !w & HI;
-    let mut i = 0;
-    for chunk in b.chunks_exact(8) {
-        let w = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
-        let special = (w & HI)
-            | (w.wrapping_sub(0x20 * LO) & !w & HI)
-            | zero(w ^ (u64::from(b'\\') * LO))
-            | zero(w ^ (0x7f * LO));
-        if special != 0 {
-            break;
-        }
-        i += 8;
-    }
-    i + b[i..]
-        .iter()
-        .take_while(|&&c| (0x20..0x7f).contains(&c) && c != b'\\')
-        .count()
+    use crate::bytes::{below_bytes, eq_bytes, run_len, HI};
+    let special = |w: u64| (w & HI) | below_bytes(w, 0x20) | eq_bytes(w, b'\\') | eq_bytes(w, 0x7f);
+    run_len(b, special, |c| (0x20..0x7f).contains(&c) && c != b'\\')
 }
 
 impl fmt::Debug for Text<'_> {
