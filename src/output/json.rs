@@ -17,8 +17,11 @@
 //! ```
 
 use std::fmt::{self, Write as _};
+use std::str::FromStr;
 
-use super::{Describe, Key, Node, Visitor};
+use super::schema::{Context, Ecs, Ocsf};
+use super::{Describe, Key, Node, Visitor, WithContext};
+use crate::context::EventContext;
 use crate::event::Event;
 use crate::record::{Record, Timestamp};
 
@@ -61,6 +64,110 @@ pub fn write_bytes(out: &mut Vec<u8>, b: &[u8], opt: JsonOptions) {
         first: true,
     }
     .bytes(b)
+}
+
+/// The shape events are written in: auditstream's own JSON, the Elastic
+/// Common Schema or OCSF (`audit2json --format`, `audit-tail --format`).
+///
+/// ```
+/// use auditstream::output::json::{Format, JsonOptions};
+/// use auditstream::source::log::LogEvents;
+///
+/// let log = b"type=SYSCALL msg=audit(1.000:7): arch=c000003e syscall=42 success=yes exit=0 pid=9 comm=\"nc\" exe=\"/usr/bin/nc\"\n\
+///             type=SOCKADDR msg=audit(1.000:7): saddr=02000050C0A800010000000000000000\n\
+///             type=PROCTITLE msg=audit(1.000:7): proctitle=6E63\n\
+///             type=EOE msg=audit(1.000:7): \n";
+/// let mut events = LogEvents::new(&log[..]);
+/// let ev = events.next_event().unwrap()?;
+/// let event = ev.event();
+/// let format: Format = "ecs".parse()?;
+/// let mut out = Vec::new();
+/// format.write_event(&mut out, &event, ev.records(), None, Some(b"web-1"), JsonOptions::default());
+/// let json = String::from_utf8(out)?;
+/// assert!(json.contains(r#""destination":{"address":"192.168.0.1","ip":"192.168.0.1","port":80}"#), "{json}");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// The native JSON ([the description](super)), with the process context
+    /// after the event's keys when there is one ([`WithContext`]).
+    #[default]
+    Native,
+    /// The Elastic Common Schema view ([`Ecs`]).
+    Ecs,
+    /// The OCSF view ([`Ocsf`]).
+    Ocsf,
+}
+
+impl Format {
+    /// Every format, in the order of their names in [`FromStr`]'s error.
+    pub const ALL: [Format; 3] = [Format::Native, Format::Ecs, Format::Ocsf];
+
+    /// `native`, `ecs` or `ocsf`: the name [`FromStr`] reads.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Native => "native",
+            Format::Ecs => "ecs",
+            Format::Ocsf => "ocsf",
+        }
+    }
+
+    /// Appends `event` in this format as one JSON object (no newline) to
+    /// `out`. `records` are the event's records (the schemas take an
+    /// ENRICHED log's user and group names from them), `process` its process
+    /// context, and `host` the name the schemas give events whose records
+    /// carry no `node=`; the native format uses only `process`.
+    pub fn write_event<'a>(
+        self,
+        out: &mut Vec<u8>,
+        event: &'a Event<'a>,
+        records: impl IntoIterator<Item = Record<'a>>,
+        process: Option<&'a EventContext<'a>>,
+        host: Option<&'a [u8]>,
+        opt: JsonOptions,
+    ) {
+        let ctx = || {
+            let ctx = Context::default().names_from(records).process(process);
+            match host {
+                Some(h) => ctx.host(h),
+                None => ctx,
+            }
+        };
+        match self {
+            Format::Native => write(out, &WithContext::new(event, process), opt),
+            Format::Ecs => write(out, &Ecs::new(event, ctx()), opt),
+            Format::Ocsf => write(out, &Ocsf::new(event, ctx()), opt),
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A format name that is not `native`, `ecs` or `ocsf`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownFormat(pub String);
+
+impl fmt::Display for UnknownFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown format {:?}: native, ecs or ocsf", self.0)
+    }
+}
+
+impl std::error::Error for UnknownFormat {}
+
+impl FromStr for Format {
+    type Err = UnknownFormat;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Format::ALL
+            .into_iter()
+            .find(|f| f.name() == s)
+            .ok_or_else(|| UnknownFormat(s.to_owned()))
+    }
 }
 
 struct W<'o> {
@@ -443,6 +550,46 @@ fn escape_into(out: &mut Vec<u8>, s: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn format_names_round_trip_and_each_writes_its_view() {
+        for f in Format::ALL {
+            assert_eq!(f.name().parse::<Format>(), Ok(f));
+            assert_eq!(f.to_string(), f.name());
+        }
+        let err = "json".parse::<Format>().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            r#"unknown format "json": native, ecs or ocsf"#
+        );
+        assert!("ECS".parse::<Format>().is_err());
+
+        let log = b"node=n1 type=SYSCALL msg=audit(1.000:7): arch=c000003e syscall=59 success=yes exit=0 pid=9 uid=0 comm=\"true\" exe=\"/usr/bin/true\"\x1dUID=\"root\"\n\
+                    node=n1 type=EXECVE msg=audit(1.000:7): argc=1 a0=\"true\"\n\
+                    node=n1 type=EOE msg=audit(1.000:7): \n";
+        let mut events = crate::source::log::LogEvents::new(&log[..]);
+        let ev = events.next_event().unwrap().unwrap();
+        let event = ev.event();
+        let opt = JsonOptions::default();
+        let written = |f: Format, host: Option<&[u8]>| {
+            let mut out = Vec::new();
+            f.write_event(&mut out, &event, ev.records(), None, host, opt);
+            out
+        };
+        let mut native = Vec::new();
+        write_event(&mut native, &event, opt);
+        assert_eq!(written(Format::Native, Some(b"h")), native);
+        let ctx = Context::default().names_from(ev.records()).host(b"h");
+        let mut ecs = Vec::new();
+        write(&mut ecs, &Ecs::new(&event, ctx), opt);
+        assert_eq!(written(Format::Ecs, Some(b"h")), ecs);
+        assert!(String::from_utf8_lossy(&ecs).contains(r#""name":"root""#));
+        let mut ocsf = Vec::new();
+        write(&mut ocsf, &Ocsf::new(&event, ctx), opt);
+        assert_eq!(written(Format::Ocsf, Some(b"h")), ocsf);
+        assert_ne!(ecs, ocsf);
+        assert_ne!(ecs, native);
+    }
 
     #[test]
     fn byte_strings() {
