@@ -30,17 +30,17 @@
 //! signals, as an async agent would.
 
 #[cfg(all(feature = "netlink", target_os = "linux"))]
+#[path = "common/signals.rs"]
+mod signals;
+
+#[cfg(all(feature = "netlink", target_os = "linux"))]
 mod tail {
     use std::io::{self, BufWriter, Write};
     use std::process::ExitCode;
-    use std::sync::atomic::{AtomicBool, Ordering};
-    use std::sync::{Arc, OnceLock};
 
     use auditstream::context::{ContextConfig, EventContext, LabelRule, ProcessTracker};
     use auditstream::event::EventBuf;
-    use auditstream::output::json::{self, write_event, JsonOptions};
-    use auditstream::output::schema::{Context, Ecs, Ocsf};
-    use auditstream::output::WithContext;
+    use auditstream::output::json::{Format, JsonOptions};
     use auditstream::source::netlink::{AuditSocket, LiveConfig, LiveEvents, Mode, NetlinkError};
     use auditstream::source::SourceStats;
     use auditstream::Error;
@@ -52,24 +52,6 @@ mod tail {
     /// Consecutive receive errors after which the loop gives up.
     const MAX_ERRORS: u32 = 10;
 
-    static STOP: OnceLock<Arc<AtomicBool>> = OnceLock::new();
-
-    extern "C" fn on_signal(_: libc::c_int) {
-        if let Some(flag) = STOP.get() {
-            flag.store(true, Ordering::Relaxed);
-        }
-    }
-
-    fn install_handlers(flag: Arc<AtomicBool>) {
-        let _ = STOP.set(flag);
-        let handler = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
-        // SAFETY: the handler only does an atomic load and store.
-        unsafe {
-            libc::signal(libc::SIGINT, handler);
-            libc::signal(libc::SIGTERM, handler);
-        }
-    }
-
     struct Opts {
         cfg: LiveConfig,
         out: Output,
@@ -77,14 +59,6 @@ mod tail {
         async_stream: bool,
         /// `None`: `--no-context`.
         context: Option<ContextConfig>,
-    }
-
-    /// How events are written.
-    #[derive(Clone, Copy, PartialEq, Eq)]
-    enum Format {
-        Native,
-        Ecs,
-        Ocsf,
     }
 
     struct Output {
@@ -110,12 +84,8 @@ mod tail {
                 "--rules" => rules = true,
                 "--hex-bytes" => json.hex_bytes = true,
                 "--format" => {
-                    format = match args.next().as_deref() {
-                        Some("native") => Format::Native,
-                        Some("ecs") => Format::Ecs,
-                        Some("ocsf") => Format::Ocsf,
-                        _ => return Err("--format needs native, ecs or ocsf".into()),
-                    }
+                    let name = args.next().unwrap_or_default();
+                    format = name.parse().map_err(|e| format!("--format: {e}"))?;
                 }
                 "--no-rules" => no_rules = true,
                 "--async" if cfg!(feature = "tokio") => async_stream = true,
@@ -195,7 +165,6 @@ mod tail {
     ) -> bool {
         line.clear();
         let event = ev.event();
-        let with_context = tracker.is_some();
         let process: Option<EventContext<'_>> =
             tracker.and_then(|t| t.observe(&event, ev.records()));
         if let Some(l) = &o.only_label {
@@ -203,23 +172,9 @@ mod tail {
                 return true;
             }
         }
-        let ctx = || {
-            let ctx = Context::default()
-                .names_from(ev.records())
-                .process(process.as_ref());
-            match &o.host {
-                Some(h) => ctx.host(h.as_bytes()),
-                None => ctx,
-            }
-        };
-        match o.format {
-            Format::Native if with_context => {
-                json::write(line, &WithContext::new(&event, process.as_ref()), o.json)
-            }
-            Format::Native => write_event(line, &event, o.json),
-            Format::Ecs => json::write(line, &Ecs::new(&event, ctx()), o.json),
-            Format::Ocsf => json::write(line, &Ocsf::new(&event, ctx()), o.json),
-        }
+        let host = o.host.as_deref().map(str::as_bytes);
+        o.format
+            .write_event(line, &event, ev.records(), process.as_ref(), host, o.json);
         line.push(b'\n');
         out.write_all(line).is_ok()
     }
@@ -357,7 +312,7 @@ mod tail {
         o: &Output,
         tracker: Option<&mut ProcessTracker>,
     ) -> Ended {
-        install_handlers(live.stop_handle());
+        crate::signals::stop_on_signals(live.stop_handle());
         let mut sink = sink(out, o, tracker);
         while let Some(next) = live.next_event() {
             if !sink.take(next) || !sink.flush_unless(live.has_ready()) {

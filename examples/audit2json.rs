@@ -66,13 +66,9 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
 
 use auditstream::context::{ContextConfig, LabelRule, ProcessTracker};
-use auditstream::output::json::{self, write_event, write_record, JsonOptions};
-use auditstream::output::schema::{Context, Ecs, Ocsf};
-use auditstream::output::WithContext;
+use auditstream::output::json::{write_record, Format, JsonOptions};
 use auditstream::reassemble::Stats;
 use auditstream::source::capture::{CaptureEvents, CaptureReader};
 use auditstream::source::log::{LineReader, LogEvents};
@@ -80,6 +76,10 @@ use auditstream::source::{
     Checkpoint, CheckpointErrorKind, EventSource, FollowConfig, FollowEvents, StreamEvents,
 };
 use auditstream::{Error, EventBuf, Record};
+
+#[path = "common/signals.rs"]
+mod signals;
+use signals::stop_on_signals;
 
 const BUF: usize = 1 << 20;
 const SHOW_ERRORS: u64 = 10;
@@ -107,15 +107,6 @@ struct Opts {
     labels: Vec<LabelRule>,
     /// `--only-label`.
     only_label: Option<String>,
-}
-
-/// The shape of events.
-#[derive(Default, Clone, Copy, PartialEq, Eq)]
-enum Format {
-    #[default]
-    Native,
-    Ecs,
-    Ocsf,
 }
 
 #[derive(Default)]
@@ -266,23 +257,9 @@ fn render(buf: &mut Vec<u8>, ev: &EventBuf, o: &Opts, tracker: Option<&mut Proce
         std::hint::black_box((&event, &process));
         return;
     }
-    let ctx = || {
-        let ctx = Context::default()
-            .names_from(ev.records())
-            .process(process.as_ref());
-        match &o.host {
-            Some(h) => ctx.host(h.as_bytes()),
-            None => ctx,
-        }
-    };
-    match o.format {
-        Format::Native if o.context => {
-            json::write(buf, &WithContext::new(&event, process.as_ref()), o.json)
-        }
-        Format::Native => write_event(buf, &event, o.json),
-        Format::Ecs => json::write(buf, &Ecs::new(&event, ctx()), o.json),
-        Format::Ocsf => json::write(buf, &Ocsf::new(&event, ctx()), o.json),
-    }
+    let host = o.host.as_deref().map(str::as_bytes);
+    o.format
+        .write_event(buf, &event, ev.records(), process.as_ref(), host, o.json);
 }
 
 /// The tracker `--context` asks for.
@@ -376,25 +353,6 @@ fn write_all(
         }
     }
     out.flush()
-}
-
-static STOP: OnceLock<Arc<AtomicBool>> = OnceLock::new();
-
-extern "C" fn on_signal(_: libc::c_int) {
-    if let Some(flag) = STOP.get() {
-        flag.store(true, Ordering::Relaxed);
-    }
-}
-
-/// SIGINT and SIGTERM set `flag`.
-fn stop_on_signals(flag: Arc<AtomicBool>) {
-    let _ = STOP.set(flag);
-    let handler = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
-    // SAFETY: the handler only does an atomic load and store.
-    unsafe {
-        libc::signal(libc::SIGINT, handler);
-        libc::signal(libc::SIGTERM, handler);
-    }
 }
 
 /// `--follow PATH [--checkpoint FILE]`.
@@ -492,14 +450,10 @@ fn main() -> ExitCode {
             "--netlink" => o.netlink = true,
             "--stats" => o.stats = true,
             "--hex-bytes" => o.json.hex_bytes = true,
-            "--format" => {
-                o.format = match args.next().as_deref() {
-                    Some("native") => Format::Native,
-                    Some("ecs") => Format::Ecs,
-                    Some("ocsf") => Format::Ocsf,
-                    _ => return usage(),
-                }
-            }
+            "--format" => match args.next().map(|f| f.parse()) {
+                Some(Ok(f)) => o.format = f,
+                _ => return usage(),
+            },
             "--host" => match args.next() {
                 Some(h) => o.host = Some(h),
                 None => return usage(),
